@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import Postgres
+
+/// Everything the service reads from its environment, checked once at start.
+///
+/// Each setting is an environment variable (UPPER_SNAKE); `serve` also takes `--host` and `--port`. A value that
+/// does not parse stops the command with one line naming the variable and what it expects.
+public struct AppConfiguration: Sendable {
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// libpq connection string or URI; empty means PG* variables, or the embedded cluster when none is set.
+    public var databaseURL = ""
+    public var dataDirectory = ".data"
+    public var poolSize = 10
+    public var acquireTimeout: Duration = .seconds(10)
+    public var statementTimeout: Duration = .seconds(30)
+    public var autoMigrate = true
+    public var logLevel: Logger.Level = .info
+    public var sqlDirectory = "sql"
+    public var formsDirectory = "forms"
+    public var templatesDirectory = "templates"
+    public var publicDirectory = "Public"
+
+    public init() {}
+
+    /// Reads the documented variables from `environment`; unset variables keep their defaults.
+    public init(environment: [String: String]) throws(Invalid) {
+        func text(_ name: String) -> String? {
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(Invalid) -> Int? {
+            guard let raw = text(name) else { return nil }
+            guard let value = Int(raw), range.contains(value) else {
+                throw Invalid(description: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(raw)'")
+            }
+            return value
+        }
+        func seconds(_ name: String, _ range: ClosedRange<Double>) throws(Invalid) -> Duration? {
+            guard let raw = text(name) else { return nil }
+            guard let value = Double(raw), range.contains(value) else {
+                throw Invalid(description: "\(name) must be a number of seconds from \(range.lowerBound) to \(range.upperBound), not '\(raw)'")
+            }
+            return .milliseconds(Int64(value * 1000))
+        }
+        func boolean(_ name: String) throws(Invalid) -> Bool? {
+            guard let raw = text(name) else { return nil }
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw Invalid(description: "\(name) must be true or false, not '\(raw)'")
+            }
+        }
+
+        if let value = text("HOST") { host = value }
+        if let value = try integer("PORT", 0...65535) { port = value }
+        if let value = environment["DATABASE_URL"], !value.isEmpty {
+            do {
+                try PostgresConfiguration.validate(connectionString: value)
+            } catch {
+                throw Invalid(description: "DATABASE_URL is \(error.message)")
+            }
+            databaseURL = value
+        }
+        if let value = text("DATA_DIR") { dataDirectory = value }
+        if let value = try integer("DATABASE_POOL_SIZE", 1...200) { poolSize = value }
+        if let value = try seconds("DATABASE_ACQUIRE_TIMEOUT", 0.01...600) { acquireTimeout = value }
+        if let value = try seconds("DATABASE_STATEMENT_TIMEOUT", 0...3600) { statementTimeout = value }
+        if let value = try boolean("AUTO_MIGRATE") { autoMigrate = value }
+        if let raw = text("LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+                let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw Invalid(description: "LOG_LEVEL must be one of \(levels), not '\(raw)'")
+            }
+            logLevel = level
+        }
+        if let value = text("SQL_DIR") { sqlDirectory = value }
+        if let value = text("FORMS_DIR") { formsDirectory = value }
+        if let value = text("TEMPLATES_DIR") { templatesDirectory = value }
+        if let value = text("PUBLIC_DIR") { publicDirectory = value }
+    }
+
+    /// The pool settings for the given connection string.
+    func postgres(connectionString: String) -> PostgresConfiguration {
+        PostgresConfiguration(
+            connectionString: connectionString, poolSize: poolSize, acquireTimeout: acquireTimeout,
+            statementTimeout: statementTimeout == .zero ? nil : statementTimeout)
+    }
+
+    /// libpq's own variables that say where the database is; when one is set, the embedded cluster is not used.
+    static let libpqLocationVariables = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import Postgres
+
+/// Applies the numbered SQL files in `sql/` in order, each in its own transaction, under an advisory lock so that
+/// several instances starting together apply each file once. Each applied file is recorded with its SHA-256; a file
+/// changed after it was applied is refused, by name.
+public struct Migrator: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// One file: `0001_initial.sql` has version 1 and name `initial`.
+    public struct Migration: Sendable {
+        public let version: Int
+        public let fileName: String
+        public let sql: String
+    }
+
+    public let migrations: [Migration]
+    static let lockKey = 7_215_003_001
+
+    /// Reads `directory`. Files must be named `NNNN_words.sql`; any other `.sql` file, a repeated number or an
+    /// unreadable file is an error naming it.
+    public init(directory: String) throws(Failure) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw Failure(description: "migrations directory \(directory) not found (set SQL_DIR, or run from the project folder)")
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }.sorted()
+        } catch {
+            throw Failure(description: "cannot read migrations directory \(directory): \(error.localizedDescription)")
+        }
+        var migrations: [Migration] = []
+        for name in names {
+            let parts = name.split(separator: "_", maxSplits: 1)
+            guard parts.count == 2, parts[0].count == 4, let version = Int(parts[0]), version > 0 else {
+                throw Failure(description: "\(directory)/\(name): migration files must be named NNNN_description.sql")
+            }
+            if let previous = migrations.last(where: { $0.version == version }) {
+                throw Failure(description: "\(directory)/\(name): version \(version) is also used by \(previous.fileName)")
+            }
+            guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)"), let sql = String(data: data, encoding: .utf8) else {
+                throw Failure(description: "\(directory)/\(name): cannot be read as UTF-8 text")
+            }
+            migrations.append(Migration(version: version, fileName: name, sql: sql))
+        }
+        self.migrations = migrations
+    }
+
+    /// What `status` found.
+    public struct Status: Sendable {
+        public var applied: [Int]
+        public var pending: [Migration]
+    }
+
+    /// Applies pending migrations and returns the files applied. Nothing is applied when any applied file has
+    /// changed or the database has a version this build does not know.
+    @discardableResult
+    public func migrate(_ client: PostgresClient, logger: Logger) async throws -> [String] {
+        try await client.withConnection { connection in
+            try await connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
+            do {
+                let applied = try await prepare(connection)
+                var done: [String] = []
+                for migration in migrations where !applied.keys.contains(migration.version) {
+                    try await apply(migration, on: connection)
+                    logger.info("migration applied", metadata: ["migration.file": "\(migration.fileName)"])
+                    done.append(migration.fileName)
+                }
+                try await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))")
+                return done
+            } catch {
+                _ = try? await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))")
+                throw error
+            }
+        }
+    }
+
+    /// Compares the database with the files without changing anything (except creating the bookkeeping table).
+    public func status(_ client: PostgresClient) async throws -> Status {
+        try await client.withConnection { connection in
+            let applied = try await prepare(connection)
+            return Status(applied: applied.keys.sorted(), pending: migrations.filter { !applied.keys.contains($0.version) })
+        }
+    }
+
+    /// Creates the bookkeeping table, reads what is applied and checks it against the files.
+    private func prepare(_ connection: PostgresConnection) async throws -> [Int: String] {
+        try await connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migration (
+                version integer PRIMARY KEY,
+                file_name text NOT NULL,
+                sha256 text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+        var applied: [Int: String] = [:]
+        for row in try await connection.query("SELECT version, file_name, sha256 FROM schema_migration ORDER BY version") {
+            applied[try row.decode("version")] = try row.decode("sha256", as: String.self)
+        }
+        for (version, recorded) in applied.sorted(by: { $0.key < $1.key }) {
+            guard let migration = migrations.first(where: { $0.version == version }) else {
+                throw Failure(
+                    description: "the database has migration \(version) applied, which is not in this build's sql/ directory: "
+                        + "is this an older build than the database?")
+            }
+            let current = try await checksum(of: migration, on: connection)
+            if current != recorded {
+                throw Failure(
+                    description: "\(migration.fileName) was changed after it was applied; applied migrations are append-only: "
+                        + "restore the file and add a new one")
+            }
+        }
+        return applied
+    }
+
+    private func checksum(of migration: Migration, on connection: PostgresConnection) async throws -> String {
+        let rows = try await connection.query("SELECT encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex') AS sha")
+        return try rows[0].decode("sha")
+    }
+
+    private func apply(_ migration: Migration, on connection: PostgresConnection) async throws {
+        try await connection.execute("BEGIN")
+        do {
+            try await connection.unsafeExecuteScript(migration.sql)
+            try await connection.execute(
+                """
+                INSERT INTO schema_migration (version, file_name, sha256)
+                VALUES (\(migration.version), \(migration.fileName), encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
+                """)
+            try await connection.execute("COMMIT")
+        } catch {
+            _ = try? await connection.execute("ROLLBACK")
+            if let error = error as? PostgresError {
+                let position = error.message.isEmpty ? "" : ": \(error.message)"
+                throw Failure(description: "\(migration.fileName) failed and was rolled back (SQLSTATE \(error.code))\(position)")
+            }
+            throw error
+        }
+    }
+}

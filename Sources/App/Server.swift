@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// The top-level flows behind the CLI's commands.
+public enum Server {
+    /// Runs the web service until SIGTERM or SIGINT: finds the database (starting the embedded cluster if needed),
+    /// migrates or checks the schema, then serves. In-flight requests finish before the process exits.
+    public static func run(_ configuration: AppConfiguration, logger: Logger) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let templates = try await Templates(directory: configuration.templatesDirectory)
+        let migrator = try Migrator(directory: configuration.sqlDirectory)
+        let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
+        let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
+        do {
+            try await prepareSchema(migrator, client: client, autoMigrate: configuration.autoMigrate, logger: logger)
+            let dependencies = AppDependencies(configuration: configuration, database: client, templates: templates, logger: logger)
+            let app = buildApplication(dependencies)
+            logger.info("listening", metadata: ["http.host": "\(configuration.host)", "http.port": "\(configuration.port)"])
+            try await app.runService()
+        } catch {
+            await client.shutdown()
+            setup.finish(logger: logger)
+            throw error
+        }
+        setup.finish(logger: logger)
+    }
+
+    /// Applies pending migrations (or, with `statusOnly`, lists them) and returns lines to print.
+    public static func migrate(_ configuration: AppConfiguration, statusOnly: Bool, logger: Logger) async throws -> [String] {
+        let migrator = try Migrator(directory: configuration.sqlDirectory)
+        let setup = try await DatabaseSetup.resolve(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
+        let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
+        defer { setup.finish(logger: logger) }
+        do {
+            let lines: [String]
+            if statusOnly {
+                let status = try await migrator.status(client)
+                lines =
+                    migrator.migrations.filter { status.applied.contains($0.version) }.map { "applied  \($0.fileName)" }
+                    + status.pending.map { "pending  \($0.fileName)" }
+            } else {
+                let applied = try await migrator.migrate(client, logger: logger)
+                lines = applied.isEmpty ? ["the database is up to date"] : applied.map { "applied  \($0)" }
+            }
+            await client.shutdown()
+            return lines
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
+    /// With `autoMigrate`, applies pending migrations; otherwise refuses to start on an outdated schema.
+    static func prepareSchema(_ migrator: Migrator, client: PostgresClient, autoMigrate: Bool, logger: Logger) async throws {
+        if autoMigrate {
+            try await migrator.migrate(client, logger: logger)
+            return
+        }
+        let status = try await migrator.status(client)
+        if !status.pending.isEmpty {
+            throw Migrator.Failure(
+                description: "the database schema is behind this build (pending: \(status.pending.map(\.fileName).joined(separator: ", "))): "
+                    + "run `stakeholder-views migrate`, or set AUTO_MIGRATE=true")
+        }
+    }
+}

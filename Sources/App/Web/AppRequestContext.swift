@@ -1,0 +1,14 @@
+import Hummingbird
+import Logging
+
+/// The request context for every route. Later features add the signed-in user and the CSRF token here.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// Form posts larger than this are refused with 413 before they are read.
+    public var maxUploadSize: Int { 1024 * 1024 }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// What the web application needs, built once by `serve` (and by tests).
+public struct AppDependencies: Sendable {
+    public let configuration: AppConfiguration
+    public let database: PostgresClient
+    public let templates: Templates
+    public let logger: Logger
+
+    public init(configuration: AppConfiguration, database: PostgresClient, templates: Templates, logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        self.templates = templates
+        self.logger = logger
+    }
+}
+
+/// Builds the Hummingbird application: routes, middleware and the services it runs.
+public func buildApplication(_ dependencies: AppDependencies) -> some ApplicationProtocol {
+    let router = buildRouter(dependencies)
+    var app = Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(dependencies.configuration.host, port: dependencies.configuration.port),
+            serverName: nil),
+        logger: dependencies.logger)
+    app.addServices(DatabasePoolService(client: dependencies.database))
+    return app
+}
+
+/// The router on its own, for tests that drive it without a socket.
+public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorPageMiddleware(pages: ErrorPages(templates: dependencies.templates)))
+    router.add(
+        middleware: FileMiddleware(
+            dependencies.configuration.publicDirectory, urlBasePath: "/assets",
+            cacheControl: .init([(MediaType(type: .any), [.public, .maxAge(3600)])]),
+            logger: dependencies.logger))
+    HomeRoutes(dependencies: dependencies).register(on: router)
+    return router
+}
+
+/// Keeps the pool for the application's life and closes it after the HTTP server has stopped.
+struct DatabasePoolService: Service {
+    let client: PostgresClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await client.shutdown()
+    }
+}

@@ -1,0 +1,36 @@
+import Hummingbird
+import Postgres
+
+/// Plain HTML pages for errors: no stack traces, no detail beyond what the person can act on.
+struct ErrorPages: Sendable {
+    let templates: Templates
+
+    func response(status: HTTPResponse.Status, message: String?) -> Response {
+        let (title, body): (String, String) =
+            switch status.code {
+            case 400: ("Sorry, there is a problem with your request", message ?? "Check what you entered and try again.")
+            case 403: ("You cannot do that", message ?? "You do not have permission to do that, or the form has expired. Go back and try again.")
+            case 404: ("Page not found", "If you typed the web address, check it is correct.")
+            case 405: ("Sorry, there is a problem with your request", "That kind of request is not allowed here.")
+            case 413: ("That is too large", message ?? "What you sent is larger than the service accepts.")
+            case 503: ("Sorry, the service is unavailable", "Nothing you have already submitted has been lost. Please try again in a few seconds.")
+            default: ("Sorry, there is a problem with the service", "Please try again later.")
+            }
+        var response = templates.page("error", ErrorPage(title: title, message: body), status: status)
+        if status == .serviceUnavailable { response.headers[.retryAfter] = "5" }
+        return response
+    }
+}
+
+struct ErrorPage: Sendable {
+    let title: String
+    let message: String
+}
+
+/// Classifies errors that mean "the database is not reachable right now" (a restart, the pool exhausted).
+enum ServiceUnavailable {
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return error.isConnectionFailure || error.kind == .poolTimeout || error.kind == .poolClosed
+    }
+}

@@ -1,0 +1,132 @@
+import App
+import ArgumentParser
+import Foundation
+import Logging
+
+@main
+struct StakeholderViews: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stakeholder-views",
+        abstract: "Collects and reports victims', sentencers' and service users' views for probation inspections.",
+        discussion: "Settings come from environment variables; see README.md. With no DATABASE_URL and no PG* variables, "
+            + "commands use a private PostgreSQL cluster under DATA_DIR (default .data).",
+        subcommands: [Serve.self, Migrate.self, Database.self]
+    )
+}
+
+/// Reads the environment once, sets up logging, and turns setup failures into one line and exit status 1.
+enum Setup {
+    static func configuration() throws -> AppConfiguration {
+        do {
+            let configuration = try AppConfiguration(environment: ProcessInfo.processInfo.environment)
+            let level = configuration.logLevel
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            return configuration
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("stakeholder-views: error: \(message)\n".utf8))
+        exit(1)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the web service.")
+
+    @Option(help: "Address to listen on (env HOST, default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env PORT, default 8080).")
+    var port: Int?
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
+        if let host, host.isEmpty { throw ValidationError("--host must not be empty") }
+    }
+
+    func run() async throws {
+        var configuration = try Setup.configuration()
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        do {
+            try await Server.run(configuration, logger: Logger(label: "stakeholder-views"))
+        } catch {
+            Setup.fail("\(error)")
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply the SQL migrations in sql/ that the database does not have yet.")
+
+    @Flag(help: "Only list applied and pending migrations.")
+    var status = false
+
+    func run() async throws {
+        let configuration = try Setup.configuration()
+        do {
+            let lines = try await Server.migrate(configuration, statusOnly: status, logger: Logger(label: "stakeholder-views"))
+            for line in lines { print(line) }
+        } catch {
+            Setup.fail("\(error)")
+        }
+    }
+}
+
+struct Database: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Start, stop or check the embedded PostgreSQL cluster under DATA_DIR.",
+        subcommands: [Start.self, Stop.self, Status.self]
+    )
+
+    enum Action { case start, stop, status }
+
+    static func perform(_ action: Action) throws {
+        let configuration = try Setup.configuration()
+        let logger = Logger(label: "stakeholder-views")
+        do {
+            let cluster = try EmbeddedCluster(dataDirectory: configuration.dataDirectory + "/postgres")
+            switch action {
+            case .start:
+                try cluster.start(logger: logger)
+                print(cluster.connectionString)
+            case .stop:
+                try cluster.stop(logger: logger)
+            case .status:
+                if cluster.isRunning() {
+                    print("running: \(cluster.connectionString)")
+                } else {
+                    print("not running (\(cluster.dataDirectory))")
+                    throw ExitCode(3)
+                }
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            Setup.fail("\(error)")
+        }
+    }
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create (if needed) and start the cluster; print its connection string.")
+        func run() throws { try Database.perform(.start) }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop the cluster.")
+        func run() throws { try Database.perform(.stop) }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Say whether the cluster is running (exit 3 when it is not).")
+        func run() throws { try Database.perform(.status) }
+    }
+}

@@ -1,0 +1,193 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A bounded pool of PostgreSQL connections, each on a thread of its own.
+///
+/// Connections open lazily, on first use. When all are busy a caller waits, in order, for up to `acquireTimeout`
+/// and then gets a `.poolTimeout` error. Create one per process and call `shutdown()` when done.
+public final class PostgresClient: Sendable {
+    public let configuration: PostgresConfiguration
+    private let group: MultiThreadedEventLoopGroup
+    private let slots: [PostgresConnection]
+    private let state: Mutex<PoolState>
+    private let logger: Logger
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Int, any Error>
+    }
+
+    private struct PoolState {
+        var idle: [Int]
+        var waiters: [Waiter] = []
+        var nextWaiterID: UInt64 = 0
+        var closed = false
+        var totalWaits = 0
+        var timeouts = 0
+    }
+
+    /// A moment's view of the pool, for metrics and health pages.
+    public struct Statistics: Sendable {
+        public var size: Int
+        public var inUse: Int
+        public var waiting: Int
+        /// Leases that had to wait since the pool started.
+        public var totalWaits: Int
+        /// Waits that ended in `.poolTimeout` since the pool started.
+        public var timeouts: Int
+    }
+
+    public init(configuration: PostgresConfiguration, logger: Logger) {
+        precondition(configuration.poolSize > 0, "pool size must be at least 1")
+        self.configuration = configuration
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.poolSize)
+        var loops = group.makeIterator()
+        var slots: [PostgresConnection] = []
+        for slot in 0..<configuration.poolSize {
+            guard let loop = loops.next() else { break }
+            slots.append(PostgresConnection(loop: loop, configuration: configuration, logger: logger, slot: slot))
+        }
+        self.slots = slots
+        self.state = Mutex(PoolState(idle: Array(slots.indices.reversed())))
+    }
+
+    public var statistics: Statistics {
+        state.withLock { state in
+            Statistics(
+                size: slots.count, inUse: slots.count - state.idle.count, waiting: state.waiters.count,
+                totalWaits: state.totalWaits, timeouts: state.timeouts)
+        }
+    }
+
+    /// Lends a connection to `body` and takes it back when `body` returns or throws.
+    public func withConnection<Result>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        let slot = try await acquire()
+        defer { release(slot) }
+        let connection = slots[slot]
+        connection.markLeaseStarted()
+        return try await body(connection)
+    }
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws (and rethrows).
+    public func withTransaction<Result>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        try await withConnection { connection in
+            try await connection.execute("BEGIN")
+            let result: Result
+            do {
+                result = try await body(connection)
+            } catch {
+                // A lost connection has no transaction left to roll back; the next lease replaces it.
+                _ = try? await connection.execute("ROLLBACK")
+                throw error
+            }
+            try await connection.execute("COMMIT")
+            return result
+        }
+    }
+
+    /// Runs one statement on a pooled connection and returns its rows.
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await withConnection { connection in try await connection.query(query) }
+    }
+
+    /// Runs one statement on a pooled connection and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) async throws -> Int {
+        try await withConnection { connection in try await connection.execute(query) }
+    }
+
+    /// Fails waiting callers, closes every connection and stops the pool's threads. Leases in progress finish first
+    /// only if the caller waited for them; later `withConnection` calls fail with `.poolClosed`.
+    public func shutdown() async {
+        let waiters = state.withLock { state in
+            state.closed = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: PostgresError.client(.poolClosed, "the database pool has been shut down"))
+        }
+        for slot in slots { await slot.close() }
+        try? await group.shutdownGracefully()
+    }
+
+    private func acquire() async throws -> Int {
+        enum Outcome {
+            case slot(Int)
+            case wait
+            case closed
+        }
+        let immediate: Outcome = state.withLock { state in
+            if state.closed { return .closed }
+            if let slot = state.idle.popLast() { return .slot(slot) }
+            return .wait
+        }
+        switch immediate {
+        case .slot(let slot): return slot
+        case .closed: throw PostgresError.client(.poolClosed, "the database pool has been shut down")
+        case .wait: break
+        }
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            state.totalWaits += 1
+            return state.nextWaiterID
+        }
+        let timeout = configuration.acquireTimeout
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
+                let handedOver: Int?? = state.withLock { state in
+                    if state.closed { return .some(nil) }
+                    if let slot = state.idle.popLast() { return .some(slot) }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return nil
+                }
+                switch handedOver {
+                case .some(.some(let slot)):
+                    continuation.resume(returning: slot)
+                case .some(.none):
+                    continuation.resume(throwing: PostgresError.client(.poolClosed, "the database pool has been shut down"))
+                case .none:
+                    Task { [self] in
+                        try? await Task.sleep(for: timeout)
+                        self.expire(id, after: timeout)
+                    }
+                }
+            }
+        } onCancel: {
+            self.removeWaiter(id)?.resume(throwing: CancellationError())
+        }
+    }
+
+    private func expire(_ id: UInt64, after timeout: Duration) {
+        guard let continuation = removeWaiter(id, countTimeout: true) else { return }
+        logger.warning("database pool exhausted", metadata: ["db.pool.size": "\(slots.count)"])
+        continuation.resume(
+            throwing: PostgresError.client(
+                .poolTimeout, "no database connection became free within \(timeout) (pool size \(slots.count))", code: SQLState("53300")))
+    }
+
+    private func removeWaiter(_ id: UInt64, countTimeout: Bool = false) -> CheckedContinuation<Int, any Error>? {
+        state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            if countTimeout { state.timeouts += 1 }
+            return state.waiters.remove(at: index).continuation
+        }
+    }
+
+    private func release(_ slot: Int) {
+        let waiter: Waiter? = state.withLock { state in
+            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            state.idle.append(slot)
+            return nil
+        }
+        waiter?.continuation.resume(returning: slot)
+    }
+}
