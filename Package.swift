@@ -72,9 +72,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test helpers: a private schema per test in the cluster the test command starts.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres"],
+            dependencies: ["Postgres", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -87,6 +93,7 @@ let package = Package(
             name: "AppTests",
             dependencies: [
                 "App",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -63,7 +63,8 @@ public enum Server {
         if !status.pending.isEmpty {
             throw Migrator.Failure(
                 description: "the database schema is behind this build (pending: \(status.pending.map(\.fileName).joined(separator: ", "))): "
-                    + "run `stakeholder-views migrate`, or set AUTO_MIGRATE=true")
+                    + "run `stakeholder-views migrate`, or set AUTO_MIGRATE=true"
+            )
         }
     }
 }

@@ -113,8 +113,17 @@ public struct CodebookVariable: Sendable, Hashable {
 
     /// Makes a variable.
     public init(
-        id: String, label: LocalizedText, type: VariableType, role: VariableRole, required: Bool, codes: [Option] = [],
-        missing: [String] = [], min: Int? = nil, max: Int? = nil, measure: Measure? = nil, outcome: Outcome? = nil
+        id: String,
+        label: LocalizedText,
+        type: VariableType,
+        role: VariableRole,
+        required: Bool,
+        codes: [Option] = [],
+        missing: [String] = [],
+        min: Int? = nil,
+        max: Int? = nil,
+        measure: Measure? = nil,
+        outcome: Outcome? = nil
     ) {
         self.id = id
         self.label = label

@@ -56,10 +56,10 @@ extension DefinitionReader {
         var result: [CodebookVariable] = []
         var seen: [String: Int] = [:]
         for (index, node) in nodes.enumerated() {
-            let position = "variable \(index + 1)"
-            guard let raw = fields(node, position, allowed: Self.variableKeys, required: ["id", "label", "type", "role"]) else { continue }
+            let context = peekName(node, "id").map { "variable '\($0)'" } ?? "variable \(index + 1)"
+            guard let fields = fields(node, context, allowed: Self.variableKeys, required: ["id", "label", "type", "role"]) else { continue }
+            let raw = fields
             let id = string(raw, "id")
-            let fields = Fields(mark: raw.mark, context: id.map { "variable '\($0)'" } ?? position, values: raw.values, keyMarks: raw.keyMarks)
             if let id {
                 checkIdentifier(id, "variable id", at: raw.values["id"]?.mark, pattern: .snake)
                 if let first = seen[id] {
@@ -82,15 +82,32 @@ extension DefinitionReader {
             guard let id, let label, let type, let role else { continue }
             result.append(
                 CodebookVariable(
-                    id: id, label: label, type: type, role: role, required: required, codes: codes, missing: missing, min: min, max: max,
-                    measure: measure, outcome: outcome))
+                    id: id,
+                    label: label,
+                    type: type,
+                    role: role,
+                    required: required,
+                    codes: codes,
+                    missing: missing,
+                    min: min,
+                    max: max,
+                    measure: measure,
+                    outcome: outcome
+                )
+            )
         }
         return result
     }
 
     private func checkVariable(
-        _ fields: Fields, type: VariableType?, role: VariableRole?, codes: [Option], missing: [String], missingCodes: [MissingCode],
-        min: Int?, max: Int?
+        _ fields: Fields,
+        type: VariableType?,
+        role: VariableRole?,
+        codes: [Option],
+        missing: [String],
+        missingCodes: [MissingCode],
+        min: Int?,
+        max: Int?
     ) {
         let context = fields.context
         if type == .code, !fields.has("codes") {

@@ -14,7 +14,8 @@ extension DefinitionReader {
     /// Where a question was read, for checks that need the whole form.
     struct QuestionSite {
         let pageIndex: Int
-        let question: Question
+        /// Nil when the question had problems of its own.
+        let question: Question?
         let mark: Mark?
     }
 
@@ -62,8 +63,15 @@ extension DefinitionReader {
         }
         guard problems.isEmpty, let id, let version, let title, let translationStatus, let languages else { return nil }
         return FormDefinition(
-            id: id, version: version, kind: kind, title: title, languages: languages, translationStatus: translationStatus,
-            pages: pages, codebook: codebook)
+            id: id,
+            version: version,
+            kind: kind,
+            title: title,
+            languages: languages,
+            translationStatus: translationStatus,
+            pages: pages,
+            codebook: codebook
+        )
     }
 
     private func readLanguages(_ top: Fields) -> [Language]? {
@@ -93,9 +101,9 @@ extension DefinitionReader {
         var sites: [String: QuestionSite] = [:]
         var pending: [PendingCondition] = []
         for (pageIndex, node) in nodes.enumerated() {
-            guard let fields = fields(node, "page \(pageIndex + 1)", allowed: Self.pageKeys, required: ["id", "questions"]) else { continue }
+            let context = peekName(node, "id").map { "page '\($0)'" } ?? "page \(pageIndex + 1)"
+            guard let fields = fields(node, context, allowed: Self.pageKeys, required: ["id", "questions"]) else { continue }
             let id = string(fields, "id")
-            let context = id.map { "page '\($0)'" } ?? "page \(pageIndex + 1)"
             if let id {
                 checkIdentifier(id, "page id", at: fields.values["id"]?.mark, pattern: .snake)
                 if let first = pageMarks[id] {
@@ -115,20 +123,19 @@ extension DefinitionReader {
             }
             for (questionIndex, questionNode) in questionNodes.enumerated() {
                 let position = "question \(questionIndex + 1) of \(context)"
-                guard let (question, condition) = readQuestion(questionNode, position) else { continue }
-                if let first = sites[question.id] {
-                    report(
-                        "duplicate question id '\(question.id)' (first used on line \(first.mark?.line ?? 0))",
-                        at: questionNode.mapping?["id"]?.mark)
+                let read = readQuestion(questionNode, position)
+                guard let id = read.id else { continue }
+                if let first = sites[id] {
+                    report("duplicate question id '\(id)' (first used on line \(first.mark?.line ?? 0))", at: read.idMark)
                     continue
                 }
-                sites[question.id] = QuestionSite(pageIndex: pageIndex, question: question, mark: questionNode.mark)
-                if let condition {
+                sites[id] = QuestionSite(pageIndex: pageIndex, question: read.question, mark: read.idMark)
+                if let condition = read.condition {
                     pending.append(
-                        PendingCondition(
-                            questionId: question.id, pageIndex: pageIndex, condition: condition.0, mark: condition.1, codeMarks: condition.2))
+                        PendingCondition(questionId: id, pageIndex: pageIndex, condition: condition.0, mark: condition.1, codeMarks: condition.2)
+                    )
                 }
-                questions.append(question)
+                if let question = read.question { questions.append(question) }
             }
             if let id { pages.append(FormPage(id: id, title: title, questions: questions)) }
         }
@@ -154,26 +161,35 @@ extension DefinitionReader {
         if site.pageIndex == item.pageIndex {
             report(
                 "\(context) refers to question '\(target)' on the same page; it must be on an earlier page so the page works without JavaScript",
-                at: item.mark)
+                at: item.mark
+            )
             return
         }
-        guard site.question.type.hasOptions else {
+        guard let controller = site.question else { return }
+        guard controller.type.hasOptions else {
             report("\(context) refers to question '\(target)', which has no options to match", at: item.mark)
             return
         }
-        for (index, code) in item.condition.anyOf.enumerated() where site.question.option(code: code) == nil {
+        for (index, code) in item.condition.anyOf.enumerated() where controller.option(code: code) == nil {
             let mark = index < item.codeMarks.count ? item.codeMarks[index] : item.mark
             report("\(context) uses code '\(code)', which question '\(target)' does not have", at: mark)
         }
     }
 
-    /// A question and its raw condition (with marks), or nil when it could not be read at all.
-    private func readQuestion(_ node: Node, _ position: String) -> (Question, (Condition, Mark?, [Mark?])?)? {
-        guard let fields = fields(node, position, allowed: Self.questionKeys, required: ["id", "type", "label"]) else { return nil }
-        let id = string(fields, "id")
-        let context = id.map { "question '\($0)'" } ?? position
-        let named = Fields(mark: fields.mark, context: context, values: fields.values, keyMarks: fields.keyMarks)
-        if let id { checkIdentifier(id, "question id", at: fields.values["id"]?.mark, pattern: .snake) }
+    /// What was read of one question: its id if it has one, the question if it could be read whole, and its condition with marks.
+    struct ReadQuestion {
+        var id: String?
+        var idMark: Mark?
+        var question: Question?
+        var condition: (Condition, Mark?, [Mark?])?
+    }
+
+    /// A question and its raw condition (with marks).
+    private func readQuestion(_ node: Node, _ position: String) -> ReadQuestion {
+        let context = peekName(node, "id").map { "question '\($0)'" } ?? position
+        guard let named = fields(node, context, allowed: Self.questionKeys, required: ["id", "type", "label"]) else { return ReadQuestion() }
+        let id = string(named, "id")
+        if let id { checkIdentifier(id, "question id", at: named.values["id"]?.mark, pattern: .snake) }
         let type = choice(named, "type", as: QuestionType.self, kind: "question type")
         let label = text(named, "label")
         let hint = text(named, "hint")
@@ -191,7 +207,9 @@ extension DefinitionReader {
             checkTypeSpecific(named, type: type, options: options, scale: scale, maxLength: maxLength, min: min, max: max)
         }
         var condition: (Condition, Mark?, [Mark?])?
-        if let node = named.values["show_when"], let cond = self.fields(node, "the show_when of \(context)", allowed: ["question", "any_of"], required: ["question", "any_of"]) {
+        if let node = named.values["show_when"],
+            let cond = self.fields(node, "the show_when of \(context)", allowed: ["question", "any_of"], required: ["question", "any_of"])
+        {
             let anyOfNodes = list(cond, "any_of") ?? []
             let codes = anyOfNodes.compactMap { scalarString($0, "an entry of 'any_of' in the show_when of \(context)") }
             if cond.has("any_of"), anyOfNodes.isEmpty {
@@ -201,15 +219,35 @@ extension DefinitionReader {
                 condition = (Condition(question: question, anyOf: codes), cond.values["question"]?.mark, anyOfNodes.map(\.mark))
             }
         }
-        guard let id, let type, let label else { return nil }
-        let question = Question(
-            id: id, type: type, label: label, hint: hint, required: required, options: options, scale: scale, maxLength: maxLength,
-            min: min, max: max, showWhen: condition?.0, measure: measure, outcome: outcome, criteria: criteria)
-        return (question, condition)
+        var result = ReadQuestion(id: id, idMark: named.values["id"]?.mark, question: nil, condition: condition)
+        guard let id, let type, let label else { return result }
+        result.question = Question(
+            id: id,
+            type: type,
+            label: label,
+            hint: hint,
+            required: required,
+            options: options,
+            scale: scale,
+            maxLength: maxLength,
+            min: min,
+            max: max,
+            showWhen: condition?.0,
+            measure: measure,
+            outcome: outcome,
+            criteria: criteria
+        )
+        return result
     }
 
     private func checkTypeSpecific(
-        _ fields: Fields, type: QuestionType, options: [Option], scale: ScaleKind?, maxLength: Int?, min: Int?, max: Int?
+        _ fields: Fields,
+        type: QuestionType,
+        options: [Option],
+        scale: ScaleKind?,
+        maxLength: Int?,
+        min: Int?,
+        max: Int?
     ) {
         let context = fields.context
         func notFor(_ key: String) {
@@ -221,16 +259,24 @@ extension DefinitionReader {
             let needed = type == .multipleChoice ? 1 : 2
             if !fields.has("options") {
                 report("\(context) is a \(type.rawValue) question but has no 'options'", at: fields.mark)
-            } else if case .sequence? = fields.values["options"], options.count < needed {
+            } else if case .sequence(let nodes)? = fields.values["options"], nodes.count < needed {
                 report("\(context) needs at least \(needed) options", at: fields.values["options"]?.mark)
             }
         } else {
             notFor("options")
         }
         if type == .scale {
-            if !fields.has("scale") { report("\(context) is a scale question but has no 'scale' (\(ScaleKind.allCases.map(\.rawValue).joined(separator: ", ")))", at: fields.mark) }
+            if !fields.has("scale") {
+                report(
+                    "\(context) is a scale question but has no 'scale' (\(ScaleKind.allCases.map(\.rawValue).joined(separator: ", ")))",
+                    at: fields.mark
+                )
+            }
             if fields.has("options"), !options.isEmpty, !options.contains(where: \.positive) {
-                report("\(context) is a scale question but marks no option 'positive: true' (the top two are counted as positive)", at: fields.values["options"]?.mark)
+                report(
+                    "\(context) is a scale question but marks no option 'positive: true' (the top two are counted as positive)",
+                    at: fields.values["options"]?.mark
+                )
             }
         } else {
             notFor("scale")
@@ -259,11 +305,10 @@ extension DefinitionReader {
         var options: [Option] = []
         var seen: [String: Int] = [:]
         for (index, node) in nodes.enumerated() {
-            let position = "option \(index + 1) of \(fields.context)"
-            guard let option = self.fields(node, position, allowed: Self.optionKeys, required: ["code", "label"]) else { continue }
+            let context = peekName(node, "code").map { "option '\($0)' of \(fields.context)" } ?? "option \(index + 1) of \(fields.context)"
+            guard let option = self.fields(node, context, allowed: Self.optionKeys, required: ["code", "label"]) else { continue }
             let code = string(option, "code")
-            let context = code.map { "option '\($0)' of \(fields.context)" } ?? position
-            let named = Fields(mark: option.mark, context: context, values: option.values, keyMarks: option.keyMarks)
+            let named = option
             if let code {
                 checkIdentifier(code, "option code", at: option.values["code"]?.mark, pattern: .code)
                 if let first = seen[code] {

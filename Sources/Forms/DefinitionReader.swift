@@ -66,6 +66,12 @@ final class DefinitionReader {
 
     // MARK: Values
 
+    /// The text under a key of a mapping, without reporting anything: used to name the mapping in messages.
+    func peekName(_ node: Node, _ key: String) -> String? {
+        guard case .mapping(let mapping) = node, case .scalar(let scalar)? = mapping[key], !scalar.string.isEmpty else { return nil }
+        return scalar.string
+    }
+
     func isNull(_ node: Node?) -> Bool {
         guard case .scalar(let scalar)? = node else { return false }
         return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)

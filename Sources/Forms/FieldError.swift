@@ -23,8 +23,12 @@ public struct FieldError: Sendable, Hashable {
     /// The same error with its summary text saying which question it is about.
     func naming(_ question: Question, _ language: Language) -> FieldError {
         FieldError(
-            questionId: questionId, fieldId: fieldId, key: key, message: message,
-            summaryText: "\(question.label.text(language)) \u{2013} \(message)")
+            questionId: questionId,
+            fieldId: fieldId,
+            key: key,
+            message: message,
+            summaryText: "\(question.label.text(language)) \u{2013} \(message)"
+        )
     }
 }
 

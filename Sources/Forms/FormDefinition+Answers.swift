@@ -96,8 +96,11 @@ extension FormDefinition {
     public func validate(_ question: Question, answer: AnswerValue?, language: Language) -> FieldError? {
         func error(_ key: MessageKey, _ values: [String: String] = [:], field: String? = nil) -> FieldError {
             FieldError(
-                questionId: question.id, fieldId: field ?? Self.firstInputId(question), key: key,
-                message: Messages.text(key, language, values))
+                questionId: question.id,
+                fieldId: field ?? Self.firstInputId(question),
+                key: key,
+                message: Messages.text(key, language, values)
+            )
         }
         guard let answer else {
             guard question.required else { return nil }
@@ -138,7 +141,9 @@ extension FormDefinition {
     }
 
     private func validateNumber(
-        _ question: Question, raw: String, error: (MessageKey, [String: String]) -> FieldError
+        _ question: Question,
+        raw: String,
+        error: (MessageKey, [String: String]) -> FieldError
     ) -> FieldError? {
         if raw.trimmingWhitespace().isEmpty { return question.required ? error(.requiredNumber, [:]) : nil }
         guard let value = parseInteger(raw) else { return error(.numberWhole, [:]) }

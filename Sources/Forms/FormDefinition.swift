@@ -166,9 +166,20 @@ public struct Question: Sendable, Hashable {
 
     /// Makes a question.
     public init(
-        id: String, type: QuestionType, label: LocalizedText, hint: LocalizedText? = nil, required: Bool = true,
-        options: [Option] = [], scale: ScaleKind? = nil, maxLength: Int? = nil, min: Int? = nil, max: Int? = nil,
-        showWhen: Condition? = nil, measure: Measure? = nil, outcome: Outcome? = nil, criteria: [String] = []
+        id: String,
+        type: QuestionType,
+        label: LocalizedText,
+        hint: LocalizedText? = nil,
+        required: Bool = true,
+        options: [Option] = [],
+        scale: ScaleKind? = nil,
+        maxLength: Int? = nil,
+        min: Int? = nil,
+        max: Int? = nil,
+        showWhen: Condition? = nil,
+        measure: Measure? = nil,
+        outcome: Outcome? = nil,
+        criteria: [String] = []
     ) {
         self.id = id
         self.type = type
@@ -230,8 +241,14 @@ public struct FormDefinition: Sendable, Hashable {
 
     /// Makes a definition. Definitions normally come from `FormLoader`, which checks them.
     public init(
-        id: String, version: Int, kind: FormKind, title: LocalizedText, languages: [Language] = [.en, .cy],
-        translationStatus: String, pages: [FormPage], codebook: Codebook? = nil
+        id: String,
+        version: Int,
+        kind: FormKind,
+        title: LocalizedText,
+        languages: [Language] = [.en, .cy],
+        translationStatus: String,
+        pages: [FormPage],
+        codebook: Codebook? = nil
     ) {
         self.id = id
         self.version = version

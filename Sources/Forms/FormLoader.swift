@@ -38,7 +38,8 @@ public enum FormLoader {
         let reader = DefinitionReader(file: file)
         let definition = reader.readDefinition(root)
         guard let definition, reader.problems.isEmpty else {
-            let problems = reader.problems.isEmpty ? [FormProblem(file: file, line: nil, message: "the definition could not be read")] : reader.problems
+            let problems =
+                reader.problems.isEmpty ? [FormProblem(file: file, line: nil, message: "the definition could not be read")] : reader.problems
             throw FormLoadError(problems: problems.sorted(by: lineOrder))
         }
         return definition
@@ -78,8 +79,11 @@ public enum FormLoader {
             if let other = firstFile[key] {
                 problems.append(
                     FormProblem(
-                        file: entry.file, line: nil,
-                        message: "form '\(key.id)' version \(key.version) is also defined in \(other); each version must be defined once"))
+                        file: entry.file,
+                        line: nil,
+                        message: "form '\(key.id)' version \(key.version) is also defined in \(other); each version must be defined once"
+                    )
+                )
             } else {
                 firstFile[key] = entry.file
             }
@@ -126,10 +130,12 @@ public enum FormLoader {
         if stem == definition.id { return nil }
         if stem == "\(definition.id).v\(definition.version)" { return nil }
         return FormProblem(
-            file: path, line: nil,
+            file: path,
+            line: nil,
             message:
                 "the file name does not match the definition: name it \(definition.id).yaml (the current version) "
-                + "or \(definition.id).v\(definition.version).yaml (an archived version)")
+                + "or \(definition.id).v\(definition.version).yaml (an archived version)"
+        )
     }
 
     static func problem(from error: YamlError, file: String) -> FormProblem {
@@ -145,7 +151,11 @@ public enum FormLoader {
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return FormProblem(
-                file: file, line: context.mark.line, column: context.mark.column, message: "the key \(keys) appears twice in the same mapping")
+                file: file,
+                line: context.mark.line,
+                column: context.mark.column,
+                message: "the key \(keys) appears twice in the same mapping"
+            )
         default:
             return FormProblem(file: file, line: nil, message: "the YAML could not be read")
         }

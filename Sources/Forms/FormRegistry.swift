@@ -104,21 +104,27 @@ public struct FormRegistry: Sendable {
             guard let entry = entries[FormKey(id: record.id, version: record.version)] else {
                 problems.append(
                     FormProblem(
-                        file: "\(record.id).v\(record.version).yaml", line: nil,
+                        file: "\(record.id).v\(record.version).yaml",
+                        line: nil,
                         message:
                             "answers exist for form '\(record.id)' version \(record.version), but no definition of that version is loaded: "
-                            + "restore it as \(record.id).v\(record.version).yaml"))
+                            + "restore it as \(record.id).v\(record.version).yaml"
+                    )
+                )
                 continue
             }
             let current = current(id: record.id)?.version ?? record.version
             if entry.definition.fingerprint != record.fingerprint {
                 problems.append(
                     FormProblem(
-                        file: entry.file, line: nil,
+                        file: entry.file,
+                        line: nil,
                         message:
                             "version \(record.version) of form '\(record.id)' was edited after answers were stored against it "
                             + "(fingerprint \(entry.definition.fingerprint), recorded \(record.fingerprint)): undo the edit, keep the old "
-                            + "text as \(record.id).v\(record.version).yaml, and bump the version to \(max(current, record.version) + 1)"))
+                            + "text as \(record.id).v\(record.version).yaml, and bump the version to \(max(current, record.version) + 1)"
+                    )
+                )
             }
         }
         return problems

@@ -173,9 +173,11 @@ struct QuestionRenderer {
             out.open("<div class=\"govuk-\(kind)__item\">")
             out.add(
                 "<input class=\"govuk-\(kind)__input\" id=\"\(inputId)\" name=\"\(id)\" type=\"\(inputType)\" "
-                    + "value=\"\(escapeHTML(option.code))\"\(checked)\(behaviour)>")
+                    + "value=\"\(escapeHTML(option.code))\"\(checked)\(behaviour)>"
+            )
             out.add(
-                "<label class=\"govuk-label govuk-\(kind)__label\" for=\"\(inputId)\">\(escapeHTML(option.label.text(language)))</label>")
+                "<label class=\"govuk-label govuk-\(kind)__label\" for=\"\(inputId)\">\(escapeHTML(option.label.text(language)))</label>"
+            )
             out.close("</div>")
         }
         out.close("</div>")
@@ -190,7 +192,8 @@ struct QuestionRenderer {
         let errorClass = error == nil ? "" : " govuk-input--error"
         out.add(
             "<input class=\"govuk-input govuk-input--width-5\(errorClass)\" id=\"\(id)\" name=\"\(id)\" type=\"text\" "
-                + "inputmode=\"numeric\" spellcheck=\"false\" value=\"\(escapeHTML(value))\"\(describedBy())>")
+                + "inputmode=\"numeric\" spellcheck=\"false\" value=\"\(escapeHTML(value))\"\(describedBy())>"
+        )
     }
 
     private func renderDate(into out: inout HTMLLines) {
@@ -213,7 +216,8 @@ struct QuestionRenderer {
             out.add("<label class=\"govuk-label govuk-date-input__label\" for=\"\(id)-\(suffix)\">\(message(key))</label>")
             out.add(
                 "<input class=\"govuk-input govuk-date-input__input govuk-input--width-\(width)\(errorClass)\" id=\"\(id)-\(suffix)\" "
-                    + "name=\"\(id)-\(suffix)\" type=\"text\" inputmode=\"numeric\" value=\"\(escapeHTML(value))\">")
+                    + "name=\"\(id)-\(suffix)\" type=\"text\" inputmode=\"numeric\" value=\"\(escapeHTML(value))\">"
+            )
             out.close("</div>")
             out.close("</div>")
         }
@@ -236,7 +240,8 @@ struct QuestionRenderer {
         out.appendToLast("\n" + escapeHTML(text) + "</textarea>")
         out.add(
             "<div id=\"\(id)-info\" class=\"govuk-hint govuk-character-count__message\">"
-                + "\(message(.characterLimit, ["max": Messages.formatNumber(maxLength)]))</div>")
+                + "\(message(.characterLimit, ["max": Messages.formatNumber(maxLength)]))</div>"
+        )
         if !text.isEmpty {
             let left = maxLength - count
             let status: String

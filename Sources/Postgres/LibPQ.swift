@@ -1,7 +1,7 @@
 import CLibPQ
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Owns one `PGconn*`. Not Sendable: it lives inside one `PostgresConnection` actor and is used only on that actor's
@@ -19,8 +19,8 @@ final class LibPQHandle {
         let keywords = parameters.map { strdup($0.0) }
         let values = parameters.map { strdup($0.1) }
         defer {
-            keywords.forEach { free($0) }
-            values.forEach { free($0) }
+            for pointer in keywords { free(pointer) }
+            for pointer in values { free(pointer) }
         }
         var keywordPointers: [UnsafePointer<CChar>?] = keywords.map { $0.map { UnsafePointer($0) } }
         var valuePointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } }
@@ -79,7 +79,7 @@ final class LibPQHandle {
     /// Sends one statement with parameters (extended protocol). Follow with `collect()`.
     func send(_ query: PostgresQuery) throws(PostgresError) {
         let values = query.values.map { $0.flatMap { strdup($0) } }
-        defer { values.forEach { free($0) } }
+        defer { for pointer in values { free(pointer) } }
         let valuePointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } }
         let types: [Oid] = query.types.map(\.oid)
         let sent = PQsendQueryParams(conn, query.sql, Int32(values.count), types, valuePointers, nil, nil, 0)
@@ -181,8 +181,16 @@ final class LibPQHandle {
         let code = SQLState(text("C") ?? "XX000")
         let isConnection = code ~= .connectionExceptionClass || code == .adminShutdown || code == .crashShutdown
         return PostgresError(
-            kind: isConnection ? .connection : .server, code: code, message: text("M") ?? "", detail: text("D"), hint: text("H"),
-            constraint: text("n"), table: text("t"), column: text("c"), schema: text("s"))
+            kind: isConnection ? .connection : .server,
+            code: code,
+            message: text("M") ?? "",
+            detail: text("D"),
+            hint: text("H"),
+            constraint: text("n"),
+            table: text("t"),
+            column: text("c"),
+            schema: text("s")
+        )
     }
 
     private static func field(_ code: Character) -> Int32 { Int32(code.asciiValue ?? 0) }

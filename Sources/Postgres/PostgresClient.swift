@@ -57,14 +57,20 @@ public final class PostgresClient: Sendable {
     public var statistics: Statistics {
         state.withLock { state in
             Statistics(
-                size: slots.count, inUse: slots.count - state.idle.count, waiting: state.waiters.count,
-                totalWaits: state.totalWaits, timeouts: state.timeouts)
+                size: slots.count,
+                inUse: slots.count - state.idle.count,
+                waiting: state.waiters.count,
+                totalWaits: state.totalWaits,
+                timeouts: state.timeouts
+            )
         }
     }
 
+    @discardableResult
     /// Lends a connection to `body` and takes it back when `body` returns or throws.
     public func withConnection<Result>(
-        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending Result
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
         let slot = try await acquire()
         defer { release(slot) }
@@ -73,9 +79,11 @@ public final class PostgresClient: Sendable {
         return try await body(connection)
     }
 
+    @discardableResult
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws (and rethrows).
     public func withTransaction<Result>(
-        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending Result
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
         try await withConnection { connection in
             try await connection.execute("BEGIN")
@@ -171,7 +179,11 @@ public final class PostgresClient: Sendable {
         logger.warning("database pool exhausted", metadata: ["db.pool.size": "\(slots.count)"])
         continuation.resume(
             throwing: PostgresError.client(
-                .poolTimeout, "no database connection became free within \(timeout) (pool size \(slots.count))", code: SQLState("53300")))
+                .poolTimeout,
+                "no database connection became free within \(timeout) (pool size \(slots.count))",
+                code: SQLState("53300")
+            )
+        )
     }
 
     private func removeWaiter(_ id: UInt64, countTimeout: Bool = false) -> CheckedContinuation<Int, any Error>? {

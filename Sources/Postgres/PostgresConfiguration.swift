@@ -1,7 +1,7 @@
 import CLibPQ
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// How to reach PostgreSQL, and the pool's limits.
@@ -23,8 +23,11 @@ public struct PostgresConfiguration: Sendable {
     public var applicationName: String
 
     public init(
-        connectionString: String = "", overrides: [(keyword: String, value: String)] = [], poolSize: Int = 10,
-        acquireTimeout: Duration = .seconds(10), statementTimeout: Duration? = .seconds(30),
+        connectionString: String = "",
+        overrides: [(keyword: String, value: String)] = [],
+        poolSize: Int = 10,
+        acquireTimeout: Duration = .seconds(10),
+        statementTimeout: Duration? = .seconds(30),
         applicationName: String = "stakeholder-views"
     ) {
         self.connectionString = connectionString

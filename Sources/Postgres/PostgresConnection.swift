@@ -33,35 +33,58 @@ public actor PostgresConnection {
 
     /// Runs a statement and returns its rows.
     @discardableResult
-    public func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
+    public nonisolated func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
         try await run(query).rows
     }
 
     /// Runs a statement and returns the number of rows it affected.
     @discardableResult
-    public func execute(_ query: PostgresQuery) async throws -> Int {
+    public nonisolated func execute(_ query: PostgresQuery) async throws -> Int {
         try await run(query).affectedRows
     }
 
     /// Runs a statement. Cancelling the calling task cancels the statement on the server (`PQcancel`).
-    public func run(_ query: PostgresQuery) async throws -> PostgresResult {
-        let handle = try ready()
-        return try await cancellable(handle) { () throws(PostgresError) in
+    public nonisolated func run(_ query: PostgresQuery) async throws -> PostgresResult {
+        try await cancellable { handle throws(PostgresError) in
             try handle.send(query)
-        } collect: { () throws(PostgresError) in
-            try handle.collect()
         }
     }
 
     /// Runs several statements separated by semicolons, with no parameters. For migrations; the caller vouches that
     /// no outside input is in the text.
-    public func unsafeExecuteScript(_ sql: String) async throws {
-        let handle = try ready()
-        _ = try await cancellable(handle) { () throws(PostgresError) in
+    public nonisolated func unsafeExecuteScript(_ sql: String) async throws {
+        _ = try await cancellable { handle throws(PostgresError) in
             guard PQsendQuery(handle.conn, sql) == 1 else { throw handle.connectionError() }
-        } collect: { () throws(PostgresError) in
-            try handle.collect()
         }
+    }
+
+    /// Runs `send` then collects the results on the connection's thread, with `PQcancel` called from the cancelling
+    /// thread if the task is cancelled meanwhile.
+    ///
+    /// The cancellation handler is installed here, outside the actor: installed inside an actor whose executor is an
+    /// event loop, `withTaskCancellationHandler` was measured to run the blocking work on the cooperative pool.
+    private nonisolated func cancellable(
+        _ send: @escaping @Sendable (LibPQHandle) throws(PostgresError) -> Void
+    ) async throws -> PostgresResult {
+        try Task.checkCancellation()
+        let canceller = Canceller()
+        return try await withTaskCancellationHandler {
+            try await self.sendAndCollect(send, canceller: canceller)
+        } onCancel: {
+            canceller.cancel()
+        }
+    }
+
+    private func sendAndCollect(
+        _ send: @Sendable (LibPQHandle) throws(PostgresError) -> Void,
+        canceller: Canceller
+    ) throws -> PostgresResult {
+        let handle = try ready()
+        canceller.install(PQgetCancel(handle.conn))
+        defer { canceller.free() }
+        try send(handle)
+        if canceller.wasCancelled { canceller.cancel() }
+        return try handle.collect()
     }
 
     /// Streams data into `COPY … FROM STDIN`: `body` writes rows in the COPY format named in the statement
@@ -70,7 +93,9 @@ public actor PostgresConnection {
     ///
     /// Static so that `body` runs in the caller's isolation: `try await PostgresConnection.copyFrom(sql, into: connection) { … }`.
     public static func copyFrom(
-        _ statement: PostgresQuery, into connection: PostgresConnection, isolation: isolated (any Actor)? = #isolation,
+        _ statement: PostgresQuery,
+        into connection: PostgresConnection,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (CopyWriter) async throws -> Void
     ) async throws -> Int {
         guard statement.values.isEmpty else {
@@ -126,44 +151,38 @@ public actor PostgresConnection {
         return fresh
     }
 
-    /// Sends with `send`, then waits in `collect`, calling `PQcancel` from another thread if the task is cancelled.
-    private func cancellable(
-        _ handle: LibPQHandle, send: () throws(PostgresError) -> Void, collect: () throws(PostgresError) -> PostgresResult
-    ) async throws -> PostgresResult {
-        try Task.checkCancellation()
-        let canceller = Canceller(PQgetCancel(handle.conn))
-        defer { canceller.free() }
-        return try await withTaskCancellationHandler {
-            try send()
-            if Task.isCancelled { canceller.cancel() }
-            return try collect()
-        } onCancel: {
-            canceller.cancel()
-        }
-    }
 }
 
 /// Holds a `PGcancel*`, which libpq allows to be used from any thread. The address is kept as an integer so the
-/// holder is Sendable; the Mutex makes `cancel` and `free` exclusive.
+/// holder is Sendable; the Mutex makes `cancel`, `install` and `free` exclusive. A cancellation that arrives before
+/// the statement is sent is remembered, and the connection's thread cancels right after sending.
 private final class Canceller: Sendable {
-    private let address: Mutex<UInt>
-
-    init(_ pointer: OpaquePointer?) {
-        address = Mutex(UInt(bitPattern: pointer.map { Int(bitPattern: UnsafeRawPointer($0)) } ?? 0))
+    private struct State {
+        var address: UInt = 0
+        var cancelled = false
     }
 
+    private let state = Mutex(State())
+
+    func install(_ pointer: OpaquePointer?) {
+        state.withLock { $0.address = UInt(bitPattern: pointer.map { Int(bitPattern: UnsafeRawPointer($0)) } ?? 0) }
+    }
+
+    var wasCancelled: Bool { state.withLock { $0.cancelled } }
+
     func cancel() {
-        address.withLock { address in
-            guard let pointer = OpaquePointer(bitPattern: address) else { return }
+        state.withLock { state in
+            state.cancelled = true
+            guard let pointer = OpaquePointer(bitPattern: state.address) else { return }
             var buffer = [CChar](repeating: 0, count: 256)
             _ = PQcancel(pointer, &buffer, 256)
         }
     }
 
     func free() {
-        address.withLock { address in
-            if let pointer = OpaquePointer(bitPattern: address) { PQfreeCancel(pointer) }
-            address = 0
+        state.withLock { state in
+            if let pointer = OpaquePointer(bitPattern: state.address) { PQfreeCancel(pointer) }
+            state.address = 0
         }
     }
 }

@@ -113,11 +113,12 @@ extension Bool: PostgresEncodable, PostgresDecodable {
     }
 }
 
-/// Integers: encoded as bigint; decoded from any integer column, checking the range.
+/// Integers: sent with the type left to the server (so `\(n)` fits integer, bigint and smallint parameters alike);
+/// decoded from any integer column, checking the range.
 public protocol PostgresInteger: FixedWidthInteger, PostgresEncodable, PostgresDecodable {}
 
 extension PostgresInteger {
-    public static var postgresType: PostgresType { .int8 }
+    public static var postgresType: PostgresType { .unspecified }
     public var postgresText: String? { String(self) }
     public static func decode(postgresText text: String, type: PostgresType) throws -> Self {
         guard let value = Self(text) else { throw PostgresDecodingFailure("not an integer in the range of \(Self.self)") }

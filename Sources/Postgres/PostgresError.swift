@@ -39,9 +39,10 @@ public struct SQLState: Sendable, Hashable, CustomStringConvertible {
     /// Class 22: data exceptions (bad input value for a type, out of range, …).
     public static let dataExceptionClass = SQLState("22")
 
-    /// Matches an exact code, or a whole class when the pattern has two characters.
+    /// Matches an exact code, or a whole class when either side has only two characters (a class), so both
+    /// `case .integrityConstraintViolationClass:` and `error.code ~= .integrityConstraintViolationClass` work.
     public static func ~= (pattern: SQLState, value: SQLState) -> Bool {
-        if pattern.rawValue.count == 2 { return value.errorClass == pattern.rawValue }
+        if pattern.rawValue.count == 2 || value.rawValue.count == 2 { return value.errorClass == pattern.errorClass }
         return pattern.rawValue == value.rawValue
     }
 }
@@ -84,8 +85,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var schema: String?
 
     public init(
-        kind: Kind, code: SQLState, message: String, detail: String? = nil, hint: String? = nil,
-        constraint: String? = nil, table: String? = nil, column: String? = nil, schema: String? = nil
+        kind: Kind,
+        code: SQLState,
+        message: String,
+        detail: String? = nil,
+        hint: String? = nil,
+        constraint: String? = nil,
+        table: String? = nil,
+        column: String? = nil,
+        schema: String? = nil
     ) {
         self.kind = kind
         self.code = code

@@ -72,6 +72,13 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             sql += "$\(values.count)"
         }
 
+        /// An optional bound value: nil becomes NULL.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            types.append(Value.postgresType)
+            values.append(value?.postgresText)
+            sql += "$\(values.count)"
+        }
+
         /// A quoted identifier (schema, table or column name), with embedded quotes doubled.
         public mutating func appendInterpolation(identifier: String) {
             sql += "\"" + identifier.replacingAll("\"", with: "\"\"") + "\""

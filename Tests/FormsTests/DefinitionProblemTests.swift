@@ -27,7 +27,7 @@ struct DefinitionProblemTests {
         let yaml = try replacing("    label: {en: Which colour?, cy: Pa liw?}", with: "    label: {en: Which colour?, cy: [Pa liw?}")
         let problem = try only(problems(yaml))
         #expect(problem.message.hasPrefix("YAML syntax error"))
-        #expect(problem.line == 13)
+        #expect(problem.line == 12)
         #expect(problem.column != nil)
     }
 
@@ -44,7 +44,7 @@ struct DefinitionProblemTests {
         let yaml = try replacing("        required: false\n", with: "        requird: false\n")
         let problem = try only(problems(yaml))
         #expect(problem.message == "unknown key 'requird' in question 'why'; did you mean 'required'?")
-        #expect(problem.line == 22)
+        #expect(problem.line == 23)
         #expect(problem.column == 9)
     }
 
@@ -69,7 +69,7 @@ struct DefinitionProblemTests {
         let yaml = try replacing("max_length: 10", with: "max_length: \"10\"")
         let problem = try only(problems(yaml))
         #expect(problem.message == "'max_length' in question 'why' must be a whole number, found \"10\"")
-        #expect(problem.line == 21)
+        #expect(problem.line == 22)
     }
 
     @Test("a list where text is expected is a wrong type")
@@ -84,7 +84,7 @@ struct DefinitionProblemTests {
         let yaml = try replacing("required: false", with: "required: sometimes")
         let problem = try only(problems(yaml))
         #expect(problem.message == "'required' in question 'why' must be true or false, found \"sometimes\"")
-        #expect(problem.line == 22)
+        #expect(problem.line == 23)
     }
 
     @Test("a duplicate question id is reported at the second use, naming the first")
@@ -92,7 +92,7 @@ struct DefinitionProblemTests {
         let yaml = try replacing("      - id: why\n", with: "      - id: colour\n")
         let found = problems(yaml)
         let problem = try #require(found.first { $0.message.hasPrefix("duplicate question id") })
-        #expect(problem.message == "duplicate question id 'colour' (first used on line 11)")
+        #expect(problem.message == "duplicate question id 'colour' (first used on line 10)")
         #expect(problem.line == 20)
     }
 
@@ -100,8 +100,8 @@ struct DefinitionProblemTests {
     func duplicateOption() throws {
         let yaml = try replacing("code: blue", with: "code: red")
         let problem = try only(problems(yaml))
-        #expect(problem.message == "duplicate option code 'red' in question 'colour' (first used on line 15)")
-        #expect(problem.line == 17)
+        #expect(problem.message == "duplicate option code 'red' in question 'colour' (first used on line 14)")
+        #expect(problem.line == 16)
     }
 
     @Test("a duplicate page id is reported")
@@ -117,7 +117,7 @@ struct DefinitionProblemTests {
         let yaml = try replacing("type: single_choice", with: "type: single_choise")
         let problem = try only(problems(yaml))
         #expect(problem.message == "unknown question type 'single_choise' in question 'colour'; did you mean 'single_choice'?")
-        #expect(problem.line == 12)
+        #expect(problem.line == 11)
     }
 
     @Test("an unknown question type with no near match lists the types")
@@ -140,7 +140,7 @@ struct DefinitionProblemTests {
         let yaml = try replacing("question: colour", with: "question: color")
         let problem = try only(problems(yaml))
         #expect(problem.message == "the show_when of question 'why' refers to unknown question 'color'")
-        #expect(problem.line == 23)
+        #expect(problem.line == 24)
     }
 
     @Test("a condition on a code the question does not have is reported")
@@ -148,18 +148,20 @@ struct DefinitionProblemTests {
         let yaml = try replacing("any_of: [red]", with: "any_of: [green]")
         let problem = try only(problems(yaml))
         #expect(problem.message == "the show_when of question 'why' uses code 'green', which question 'colour' does not have")
-        #expect(problem.line == 23)
+        #expect(problem.line == 24)
     }
 
     @Test("a condition on a later question is reported")
     func conditionLaterQuestion() throws {
-        var yaml = try replacing("            show_when: {question: colour, any_of: [red]}\n", with: "")
+        var yaml = try replacing("        show_when: {question: colour, any_of: [red]}\n", with: "")
         yaml = try replacing(
-            "              - code: red\n", with: "              - code: red\n", in: yaml)
-        yaml = try replacing("            type: single_choice\n", with: "            type: single_choice\n            show_when: {question: why, any_of: [x]}\n", in: yaml)
+            "        type: single_choice\n",
+            with: "        type: single_choice\n        show_when: {question: why, any_of: [x]}\n",
+            in: yaml
+        )
         let problem = try only(problems(yaml))
         #expect(problem.message == "the show_when of question 'colour' refers to question 'why', which comes later; it must refer to an earlier page")
-        #expect(problem.line == 13)
+        #expect(problem.line == 12)
     }
 
     @Test("missing Welsh text is reported")
@@ -167,7 +169,7 @@ struct DefinitionProblemTests {
         let yaml = try replacing("{en: Blue, cy: Glas}", with: "{en: Blue}")
         let problem = try only(problems(yaml))
         #expect(problem.message == "'label' in option 'blue' of question 'colour' has no Welsh ('cy') text")
-        #expect(problem.line == 18)
+        #expect(problem.line == 17)
     }
 
     @Test("empty Welsh text is reported like missing Welsh")
@@ -180,37 +182,37 @@ struct DefinitionProblemTests {
 
     @Test("an invalid outcome is reported with the five outcomes")
     func invalidOutcome() throws {
-        let yaml = try replacing("            max_length: 10\n", with: "            max_length: 10\n            outcome: victims\n")
+        let yaml = try replacing("        max_length: 10\n", with: "        max_length: 10\n        outcome: victims\n")
         let problem = try only(problems(yaml))
         #expect(problem.message.hasPrefix("unknown outcome 'victims' in question 'why'"))
         #expect(problem.message.contains("effective_work_for_victims"))
-        #expect(problem.line == 22)
+        #expect(problem.line == 23)
     }
 
     @Test("an invalid measure is reported")
     func invalidMeasure() throws {
-        let yaml = try replacing("            max_length: 10\n", with: "            max_length: 10\n            measure: timley\n")
+        let yaml = try replacing("        max_length: 10\n", with: "        max_length: 10\n        measure: timley\n")
         let problem = try only(problems(yaml))
         #expect(problem.message == "unknown measure 'timley' in question 'why'; did you mean 'timely'?")
     }
 
     @Test("a free-text question needs a maximum length")
     func freeTextNeedsMaxLength() throws {
-        let yaml = try replacing("            max_length: 10\n", with: "")
+        let yaml = try replacing("        max_length: 10\n", with: "")
         let problem = try only(problems(yaml))
         #expect(problem.message == "question 'why' is a free_text question but has no 'max_length'")
     }
 
     @Test("a key that does not belong to the question type is reported")
     func keyForOtherType() throws {
-        let yaml = try replacing("            max_length: 10\n", with: "            max_length: 10\n            min: 3\n")
+        let yaml = try replacing("        max_length: 10\n", with: "        max_length: 10\n        min: 3\n")
         let problem = try only(problems(yaml))
         #expect(problem.message == "'min' is not used by free_text questions (question 'why')")
     }
 
     @Test("a missing required key is reported at its mapping")
     func missingLabel() throws {
-        let yaml = try replacing("            label: {en: Why red?, cy: Pam coch?}\n", with: "")
+        let yaml = try replacing("\n        label: {en: Why red?, cy: Pam coch?}", with: "")
         let problem = try only(problems(yaml))
         #expect(problem.message == "question 'why' has no 'label'")
         #expect(problem.line == 20)
@@ -241,19 +243,19 @@ struct DefinitionProblemTests {
         yaml = try replacing("{en: Blue, cy: Glas}", with: "{en: Blue}", in: yaml)
         let found = problems(yaml)
         #expect(found.count == 2)
-        #expect(found.map(\.line) == [2, 18])
+        #expect(found.map(\.line) == [2, 17])
     }
 
     @Test("a scale question must mark its positive options")
     func scaleNeedsPositive() throws {
-        let yaml = try replacing("type: single_choice", with: "type: scale\n            scale: agreement")
+        let yaml = try replacing("type: single_choice", with: "type: scale\n        scale: agreement")
         let problem = try only(problems(yaml))
         #expect(problem.message.hasPrefix("question 'colour' is a scale question but marks no option 'positive: true'"))
     }
 
     @Test("exclusive is only allowed on multiple-choice options")
     func exclusiveOnRadios() throws {
-        let yaml = try replacing("code: blue\n", with: "code: blue\n                exclusive: true\n")
+        let yaml = try replacing("code: blue\n", with: "code: blue\n            exclusive: true\n")
         let problem = try only(problems(yaml))
         #expect(problem.message == "'exclusive' is only for options of multiple_choice questions (option 'blue' of question 'colour')")
     }

@@ -88,8 +88,11 @@ public struct AppConfiguration: Sendable {
     /// The pool settings for the given connection string.
     func postgres(connectionString: String) -> PostgresConfiguration {
         PostgresConfiguration(
-            connectionString: connectionString, poolSize: poolSize, acquireTimeout: acquireTimeout,
-            statementTimeout: statementTimeout == .zero ? nil : statementTimeout)
+            connectionString: connectionString,
+            poolSize: poolSize,
+            acquireTimeout: acquireTimeout,
+            statementTimeout: statementTimeout == .zero ? nil : statementTimeout
+        )
     }
 
     /// libpq's own variables that say where the database is; when one is set, the embedded cluster is not used.

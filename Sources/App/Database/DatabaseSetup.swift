@@ -17,7 +17,9 @@ public struct DatabaseSetup: Sendable {
     /// Picks the database: `DATABASE_URL` if set, else the `PG*` variables if any locate a server, else the embedded
     /// cluster, which is created and started when it is not already running.
     public static func resolve(
-        _ configuration: AppConfiguration, environment: [String: String], logger: Logger
+        _ configuration: AppConfiguration,
+        environment: [String: String],
+        logger: Logger
     ) async throws -> DatabaseSetup {
         if !configuration.databaseURL.isEmpty {
             return DatabaseSetup(source: .configured, connectionString: configuration.databaseURL)

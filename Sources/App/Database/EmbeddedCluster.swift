@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A private PostgreSQL cluster under the project's data directory, used when no database is configured.
@@ -32,7 +32,8 @@ public struct EmbeddedCluster: Sendable {
             throw Failure(
                 description:
                     "PostgreSQL server programs (initdb, pg_ctl) not found: install the Debian package 'postgresql' "
-                    + "(apt-get install postgresql), set PG_BINDIR, or set DATABASE_URL to use an existing server")
+                    + "(apt-get install postgresql), set PG_BINDIR, or set DATABASE_URL to use an existing server"
+            )
         }
         self.binDirectory = bin
         self.runAs = geteuid() == 0 ? "postgres" : nil
@@ -111,7 +112,8 @@ public struct EmbeddedCluster: Sendable {
             guard let user = getpwnam(runAs) else {
                 throw Failure(
                     description: "running as root, PostgreSQL needs an unprivileged user '\(runAs)': install the 'postgresql' package "
-                        + "or create it with useradd --system \(runAs)")
+                        + "or create it with useradd --system \(runAs)"
+                )
             }
             if chown(path, user.pointee.pw_uid, user.pointee.pw_gid) != 0 {
                 throw Failure(description: "cannot give \(path) to user \(runAs): \(String(cString: strerror(errno)))")

@@ -97,7 +97,8 @@ public struct Migrator: Sendable {
                 sha256 text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now()
             )
-            """)
+            """
+        )
         var applied: [Int: String] = [:]
         for row in try await connection.query("SELECT version, file_name, sha256 FROM schema_migration ORDER BY version") {
             applied[try row.decode("version")] = try row.decode("sha256", as: String.self)
@@ -106,13 +107,15 @@ public struct Migrator: Sendable {
             guard let migration = migrations.first(where: { $0.version == version }) else {
                 throw Failure(
                     description: "the database has migration \(version) applied, which is not in this build's sql/ directory: "
-                        + "is this an older build than the database?")
+                        + "is this an older build than the database?"
+                )
             }
             let current = try await checksum(of: migration, on: connection)
             if current != recorded {
                 throw Failure(
                     description: "\(migration.fileName) was changed after it was applied; applied migrations are append-only: "
-                        + "restore the file and add a new one")
+                        + "restore the file and add a new one"
+                )
             }
         }
         return applied
@@ -131,7 +134,8 @@ public struct Migrator: Sendable {
                 """
                 INSERT INTO schema_migration (version, file_name, sha256)
                 VALUES (\(migration.version), \(migration.fileName), encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
-                """)
+                """
+            )
             try await connection.execute("COMMIT")
         } catch {
             _ = try? await connection.execute("ROLLBACK")

@@ -26,8 +26,10 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
         router: router,
         configuration: .init(
             address: .hostname(dependencies.configuration.host, port: dependencies.configuration.port),
-            serverName: nil),
-        logger: dependencies.logger)
+            serverName: nil
+        ),
+        logger: dependencies.logger
+    )
     app.addServices(DatabasePoolService(client: dependencies.database))
     return app
 }
@@ -40,9 +42,12 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     router.add(middleware: ErrorPageMiddleware(pages: ErrorPages(templates: dependencies.templates)))
     router.add(
         middleware: FileMiddleware(
-            dependencies.configuration.publicDirectory, urlBasePath: "/assets",
+            dependencies.configuration.publicDirectory,
+            urlBasePath: "/assets",
             cacheControl: .init([(MediaType(type: .any), [.public, .maxAge(3600)])]),
-            logger: dependencies.logger))
+            logger: dependencies.logger
+        )
+    )
     HomeRoutes(dependencies: dependencies).register(on: router)
     return router
 }

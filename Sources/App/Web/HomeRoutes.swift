@@ -12,12 +12,18 @@ struct HomeRoutes: Sendable {
         router.get("/healthz") { _, context in
             do {
                 _ = try await dependencies.database.query("SELECT 1")
-                return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: "ok\n"))
+                )
             } catch {
                 context.logger.warning("health check failed", metadata: ["error": "\(error)"])
                 return Response(
-                    status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(string: "database unavailable\n")))
+                    status: .serviceUnavailable,
+                    headers: [.contentType: "text/plain; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: "database unavailable\n"))
+                )
             }
         }
     }

@@ -31,7 +31,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
                 "http.route": "\(context.endpointPath ?? "unmatched")",
                 "http.status": "\(status)",
                 "http.duration_ms": "\(String(format: "%.1f", milliseconds))",
-            ])
+            ]
+        )
     }
 }
 

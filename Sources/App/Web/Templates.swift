@@ -25,10 +25,13 @@ public struct Templates: Sendable {
     /// Renders `name` with `model` into an HTML response. A missing template is a programming error: it gives a
     /// minimal 500 page rather than crashing.
     func page(_ name: String, _ model: some Sendable, status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(model, withTemplate: name) ?? "<!DOCTYPE html><title>Error</title><p>Sorry, there is a problem with the service.</p>"
+        let html =
+            library.render(model, withTemplate: name) ?? "<!DOCTYPE html><title>Error</title><p>Sorry, there is a problem with the service.</p>"
         let code: HTTPResponse.Status = library.getTemplate(named: name) == nil ? .internalServerError : status
         return Response(
-            status: code, headers: [.contentType: "text/html; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+            status: code,
+            headers: [.contentType: "text/html; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html))
+        )
     }
 }

@@ -1,0 +1,225 @@
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+@Suite("Transactions, errors, pool limits, broken connections, cancellation and COPY")
+struct BehaviourTests {
+    @Test("a transaction commits when its closure returns and rolls back when it throws")
+    func transactions() async throws {
+        struct Refused: Error {}
+        try await withTestDatabase { db, _ in
+            try await db.execute("CREATE TABLE item (id int PRIMARY KEY)")
+            try await db.withTransaction { connection in
+                try await connection.execute("INSERT INTO item VALUES (1)")
+            }
+            await #expect(throws: Refused.self) {
+                try await db.withTransaction { connection in
+                    try await connection.execute("INSERT INTO item VALUES (2)")
+                    throw Refused()
+                }
+            }
+            let ids = try await db.query("SELECT id FROM item ORDER BY id").map { try $0.decode("id", as: Int.self) }
+            #expect(ids == [1])
+        }
+    }
+
+    @Test("server errors carry SQLSTATE, constraint and message, match by code and class, and hide values in description")
+    func sqlstate() async throws {
+        try await withTestDatabase { db, _ in
+            try await db.execute("CREATE TABLE person (email text CONSTRAINT person_email_key UNIQUE)")
+            try await db.execute("INSERT INTO person VALUES (\("secret@example.org"))")
+            do {
+                try await db.execute("INSERT INTO person VALUES (\("secret@example.org"))")
+                Issue.record("a duplicate was accepted")
+            } catch let error as PostgresError {
+                #expect(error.code == .uniqueViolation)
+                #expect(error.code ~= .integrityConstraintViolationClass)
+                #expect(!(error.code ~= .dataExceptionClass))
+                #expect(error.constraint == "person_email_key")
+                #expect(error.table == "person")
+                #expect(error.detail?.contains("secret@example.org") == true)
+                #expect(!error.description.contains("secret@example.org"))
+                #expect(error.description.contains("23505"))
+            }
+            do {
+                _ = try await db.query("SELECT \("twelve")::integer")
+                Issue.record("a bad integer was accepted")
+            } catch let error as PostgresError {
+                #expect(error.code == .invalidTextRepresentation)
+                #expect(!error.description.contains("twelve"))
+            }
+            // The connection is still usable after errors.
+            #expect(try await db.query("SELECT 1 AS one")[0].decode("one", as: Int.self) == 1)
+        }
+    }
+
+    @Test("when every connection is busy, a caller gets the pool-timeout error instead of waiting for ever")
+    func poolExhaustion() async throws {
+        try await withTestDatabase(poolSize: 1, acquireTimeout: .milliseconds(200)) { db, _ in
+            let (held, release) = AsyncStream.makeStream(of: Void.self)
+            let (started, signalStarted) = AsyncStream.makeStream(of: Void.self)
+            let holder = Task {
+                try await db.withConnection { connection in
+                    try await connection.execute("SELECT 1")
+                    signalStarted.yield()
+                    for await _ in held { break }
+                }
+            }
+            for await _ in started { break }
+            do {
+                try await db.execute("SELECT 2")
+                Issue.record("acquired a connection from an exhausted pool")
+            } catch let error as PostgresError {
+                #expect(error.kind == .poolTimeout)
+                #expect(error.description.contains("pool size 1"))
+            }
+            #expect(db.statistics.timeouts == 1)
+            release.yield()
+            release.finish()
+            try await holder.value
+            // Once released, the connection is lent again.
+            #expect(try await db.query("SELECT 3 AS n")[0].decode("n", as: Int.self) == 3)
+        }
+    }
+
+    @Test("waiting callers are served in turn when connections come back")
+    func waitersAreServed() async throws {
+        try await withTestDatabase(poolSize: 2) { db, _ in
+            let total = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 1...40 {
+                    group.addTask { try await db.query("SELECT \(n)::int AS n, pg_sleep(0.005)")[0].decode("n", as: Int.self) }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(total == (1...40).reduce(0, +))
+            #expect(db.statistics.inUse == 0)
+        }
+    }
+
+    @Test("a backend terminated by the server is replaced, and the next query succeeds")
+    func terminatedBackendIsReplaced() async throws {
+        try await withTestDatabase(poolSize: 1) { db, database in
+            let before = try await db.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int.self)
+            try await TestDatabase.withAdmin(database.connectionString) { admin in
+                let killed = try await admin.query("SELECT pg_terminate_backend(\(before)) AS done")[0].decode("done", as: Bool.self)
+                #expect(killed)
+                // Wait until the server has really ended it.
+                for _ in 0..<100 {
+                    let alive = try await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = \(before)")
+                    if try alive[0].decode("n", as: Int.self) == 0 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            let after = try await db.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int.self)
+            #expect(after != before)
+        }
+    }
+
+    @Test("cancelling the calling task cancels the statement on the server")
+    func cancellation() async throws {
+        try await withTestDatabase(poolSize: 1) { db, _ in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let sleeper = Task { try await db.execute("SELECT pg_sleep(30)") }
+            try await Task.sleep(for: .milliseconds(300))
+            sleeper.cancel()
+            let outcome = await sleeper.result
+            let elapsed = clock.now - start
+            switch outcome {
+            case .success: Issue.record("pg_sleep(30) finished despite cancellation")
+            case .failure(let error):
+                let canceled = (error as? PostgresError)?.code == .queryCanceled || error is CancellationError
+                #expect(canceled, "\(error)")
+            }
+            #expect(elapsed < .seconds(10))
+            #expect(try await db.query("SELECT 1 AS one")[0].decode("one", as: Int.self) == 1)
+        }
+    }
+
+    @Test("statement_timeout from the configuration stops long statements")
+    func statementTimeout() async throws {
+        try await withTestDatabase(poolSize: 1, statementTimeout: .milliseconds(100)) { db, _ in
+            do {
+                try await db.execute("SELECT pg_sleep(5)")
+                Issue.record("statement ran past statement_timeout")
+            } catch let error as PostgresError {
+                #expect(error.code == .queryCanceled)
+            }
+        }
+    }
+
+    @Test("blocking libpq calls leave Swift's cooperative threads free")
+    func cooperativePoolStaysFree() async throws {
+        try await withTestDatabase(poolSize: 4) { db, _ in
+            let ticks = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await db.execute("SELECT pg_sleep(1)")
+                        return 0
+                    }
+                }
+                group.addTask {
+                    // With four sleeping queries on a two-thread cooperative pool, this loop would stall if they blocked it.
+                    var count = 0
+                    let deadline = ContinuousClock.now + .milliseconds(800)
+                    while ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(10))
+                        count += 1
+                    }
+                    return count
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(ticks >= 30, "the ticking task ran only \(ticks) times in 0.8 s")
+        }
+    }
+
+    @Test("COPY FROM STDIN stores 100,000 rows")
+    func copy100k() async throws {
+        try await withTestDatabase(poolSize: 1) { db, _ in
+            try await db.execute("CREATE TABLE answer (id int PRIMARY KEY, code smallint, note text)")
+            let copied = try await db.withConnection { connection in
+                try await PostgresConnection.copyFrom("COPY answer (id, code, note) FROM STDIN (FORMAT csv)", into: connection) { writer in
+                    for id in 1...100_000 {
+                        try await writer.write("\(id),\(id % 5 + 1),\"row \(id), \"\"quoted\"\"\"\n")
+                    }
+                }
+            }
+            #expect(copied == 100_000)
+            let summary = try await db.query("SELECT count(*) AS n, sum(code) AS codes, max(note) FILTER (WHERE id = 7) AS note FROM answer")
+            #expect(try summary[0].decode("n", as: Int.self) == 100_000)
+            #expect(try summary[0].decode("codes", as: Int.self) == 300_000)
+            #expect(try summary[0].decode("note", as: String.self) == "row 7, \"quoted\"")
+        }
+    }
+
+    @Test("a COPY whose writer throws stores nothing and leaves the connection usable")
+    func copyAbort() async throws {
+        struct Broken: Error {}
+        try await withTestDatabase(poolSize: 1) { db, _ in
+            try await db.execute("CREATE TABLE answer (id int PRIMARY KEY)")
+            await #expect(throws: Broken.self) {
+                try await db.withConnection { connection in
+                    _ = try await PostgresConnection.copyFrom("COPY answer FROM STDIN", into: connection) { writer in
+                        for id in 1...1000 { try await writer.write("\(id)\n") }
+                        throw Broken()
+                    }
+                }
+            }
+            #expect(try await db.query("SELECT count(*) AS n FROM answer")[0].decode("n", as: Int.self) == 0)
+            // A bad row is the server's error, with its SQLSTATE.
+            do {
+                _ = try await db.withConnection { connection in
+                    try await PostgresConnection.copyFrom("COPY answer FROM STDIN", into: connection) { writer in
+                        try await writer.write("1\nnot-a-number\n")
+                    }
+                }
+                Issue.record("COPY accepted a bad row")
+            } catch let error as PostgresError {
+                #expect(error.code == .invalidTextRepresentation)
+            }
+            #expect(try await db.query("SELECT count(*) AS n FROM answer")[0].decode("n", as: Int.self) == 0)
+        }
+    }
+}
