@@ -1,3 +1,4 @@
+import Forms
 import Foundation
 import Hummingbird
 import Logging
@@ -12,11 +13,20 @@ public enum Server {
         let environment = ProcessInfo.processInfo.environment
         let templates = try await Templates(directory: configuration.templatesDirectory)
         let migrator = try Migrator(directory: configuration.sqlDirectory)
+        // Definitions are checked before the database is touched; the recorded versions are checked after migrating.
+        _ = try FormRegistry.load(directory: configuration.formsDirectory)
         let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
         do {
             try await prepareSchema(migrator, client: client, autoMigrate: configuration.autoMigrate, logger: logger)
-            let dependencies = AppDependencies(configuration: configuration, database: client, templates: templates, logger: logger)
+            let forms = try await FormVersionStore(database: client).loadChecked(directory: configuration.formsDirectory)
+            let dependencies = AppDependencies(
+                configuration: configuration,
+                database: client,
+                templates: templates,
+                forms: forms,
+                logger: logger
+            )
             let app = buildApplication(dependencies)
             logger.info("listening", metadata: ["http.host": "\(configuration.host)", "http.port": "\(configuration.port)"])
             try await app.runService()
@@ -47,6 +57,32 @@ public enum Server {
             }
             await client.shutdown()
             return lines
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Checks form definitions (files, or directories of `.yaml` files); with `againstDatabase`, also compares them with
+    /// the versions that have stored answers. Returns the problems found.
+    public static func checkForms(
+        _ paths: [String],
+        againstDatabase: Bool,
+        configuration: AppConfiguration,
+        logger: Logger
+    ) async throws
+        -> [FormProblem]
+    {
+        let problems = FormLoader.check(paths: paths)
+        guard againstDatabase, problems.isEmpty else { return problems }
+        let registry = try FormLoader.loadAll(paths: paths)
+        let setup = try await DatabaseSetup.resolve(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
+        let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
+        defer { setup.finish(logger: logger) }
+        do {
+            let recorded = try await FormVersionStore(database: client).recorded()
+            await client.shutdown()
+            return registry.checkAgainstRecorded(recorded)
         } catch {
             await client.shutdown()
             throw error

@@ -47,7 +47,25 @@ public struct PostgresConfiguration: Sendable {
             if let errorMessage { PQfreemem(errorMessage) }
             throw PostgresError.client(.configuration, "not a valid libpq connection string or URI: \(oneLine(message))")
         }
-        PQconninfoFree(options)
+        defer { PQconninfoFree(options) }
+        // libpq checks these only when it connects; refuse them now, with the same words.
+        var option = options
+        while let keyword = option.pointee.keyword {
+            defer { option += 1 }
+            guard let raw = option.pointee.val else { continue }
+            let name = String(cString: keyword)
+            let value = String(cString: raw)
+            if name == "port" {
+                for port in value.split(separator: ",", omittingEmptySubsequences: false) where !port.isEmpty {
+                    guard let number = Int(port), (1...65535).contains(number) else {
+                        throw PostgresError.client(.configuration, "not a valid libpq connection string or URI: invalid port number: \"\(port)\"")
+                    }
+                }
+            }
+            if name == "sslmode", !["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(value) {
+                throw PostgresError.client(.configuration, "not a valid libpq connection string or URI: invalid sslmode value: \"\(value)\"")
+            }
+        }
     }
 
     /// The value a keyword takes in the connection string (nil when it is not set there).

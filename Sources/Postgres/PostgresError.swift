@@ -49,9 +49,10 @@ public struct SQLState: Sendable, Hashable, CustomStringConvertible {
 
 /// An error from the database layer.
 ///
-/// `description` is safe to log: it names the kind, SQLSTATE, constraint, table and column, but never the server's
-/// message or detail (PostgreSQL echoes input values in those, for example `Key (email)=(…) already exists`) and never
-/// a bound value. The message and detail are kept in their own properties for code that needs them.
+/// `description` is safe to log: it names the kind, SQLSTATE, constraint, table and column, and never a bound value.
+/// The server's detail is left out (it echoes values: `Key (email)=(…) already exists`), and so is its message for
+/// the classes whose messages quote input (22 data exceptions, P0 raised by functions, XX internal). Both are kept in
+/// their own properties for code that needs them.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, in broad terms.
     public enum Kind: String, Sendable {
@@ -122,7 +123,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
             // Client-side and libpq connection messages name hosts and causes, never bound values.
             parts.append(message)
         case .server:
-            break
+            if !["22", "P0", "XX"].contains(code.errorClass) { parts.append(message) }
         }
         return parts.joined(separator: ", ")
     }

@@ -1,3 +1,4 @@
+import Forms
 import Foundation
 import Hummingbird
 import Logging
@@ -9,12 +10,14 @@ public struct AppDependencies: Sendable {
     public let configuration: AppConfiguration
     public let database: PostgresClient
     public let templates: Templates
+    public let forms: FormRegistry
     public let logger: Logger
 
-    public init(configuration: AppConfiguration, database: PostgresClient, templates: Templates, logger: Logger) {
+    public init(configuration: AppConfiguration, database: PostgresClient, templates: Templates, forms: FormRegistry, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.templates = templates
+        self.forms = forms
         self.logger = logger
     }
 }

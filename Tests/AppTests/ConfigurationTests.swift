@@ -1,0 +1,46 @@
+import App
+import Testing
+
+@Suite("Configuration from the environment")
+struct ConfigurationTests {
+    @Test("defaults hold when nothing is set")
+    func defaults() throws {
+        let configuration = try AppConfiguration(environment: [:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.databaseURL == "")
+        #expect(configuration.poolSize == 10)
+        #expect(configuration.autoMigrate)
+    }
+
+    @Test(
+        "each bad value is refused with the variable's name and what it expects",
+        arguments: [
+            ("PORT", "eighty", "PORT must be a whole number"),
+            ("PORT", "70000", "PORT must be a whole number from 0 to 65535"),
+            ("DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE must be a whole number from 1"),
+            ("DATABASE_ACQUIRE_TIMEOUT", "soon", "DATABASE_ACQUIRE_TIMEOUT must be a number of seconds"),
+            ("AUTO_MIGRATE", "maybe", "AUTO_MIGRATE must be true or false"),
+            ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of"),
+            ("DATABASE_URL", "postgresql://host:port:x/db", "DATABASE_URL is not a valid libpq connection string"),
+            ("DATABASE_URL", "host=a port", "DATABASE_URL is not a valid libpq connection string"),
+        ]
+    )
+    func refused(variable: String, value: String, message: String) {
+        #expect {
+            try AppConfiguration(environment: [variable: value])
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test("operators' connection strings are accepted as they are")
+    func connectionStrings() throws {
+        for url in [
+            "postgresql://views@db1.internal,db2.internal/views?target_session_attrs=read-write&sslmode=verify-full",
+            "host=/var/run/postgresql dbname=views", "service=stakeholder-views",
+        ] {
+            #expect(try AppConfiguration(environment: ["DATABASE_URL": url]).databaseURL == url)
+        }
+    }
+}

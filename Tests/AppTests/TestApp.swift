@@ -1,0 +1,54 @@
+import App
+import Forms
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Postgres
+import TestSupport
+
+/// The project folder, found from this file's path so tests do not depend on the working directory.
+let projectRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+/// A migrated schema of its own and the application built on it, driven through Hummingbird's test client.
+struct TestApp {
+    let dependencies: AppDependencies
+    let database: TestDatabase
+
+    var db: PostgresClient { dependencies.database }
+
+    /// Builds the app on a fresh, migrated schema and runs `body` with a router-level test client.
+    static func run(
+        configure: (inout AppConfiguration) -> Void = { _ in },
+        _ body: @escaping @Sendable (any TestClientProtocol, TestApp) async throws -> Void
+    ) async throws {
+        try await withTestDatabase { client, database in
+            try await Migrator(directory: projectRoot + "/sql").migrate(client, logger: quietLogger)
+            var configuration = AppConfiguration()
+            configuration.sqlDirectory = projectRoot + "/sql"
+            configuration.formsDirectory = projectRoot + "/forms"
+            configuration.templatesDirectory = projectRoot + "/templates"
+            configuration.publicDirectory = projectRoot + "/Public"
+            configure(&configuration)
+            let dependencies = AppDependencies(
+                configuration: configuration,
+                database: client,
+                templates: try await Templates(directory: configuration.templatesDirectory),
+                forms: try FormRegistry.load(directory: configuration.formsDirectory),
+                logger: quietLogger
+            )
+            let app = Application(router: buildRouter(dependencies), logger: quietLogger)
+            let testApp = TestApp(dependencies: dependencies, database: database)
+            try await app.test(.router) { client in try await body(client, testApp) }
+        }
+    }
+}
+
+extension TestResponse {
+    /// The body as UTF-8 text.
+    var text: String { String(buffer: body) }
+}
