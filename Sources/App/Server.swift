@@ -15,6 +15,7 @@ public enum Server {
         let migrator = try Migrator(directory: configuration.sqlDirectory)
         // Definitions are checked before the database is touched; the recorded versions are checked after migrating.
         _ = try FormRegistry.load(directory: configuration.formsDirectory)
+        let linkSecrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
         let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
         do {
@@ -25,6 +26,7 @@ public enum Server {
                 database: client,
                 templates: templates,
                 forms: forms,
+                linkSecrets: linkSecrets,
                 logger: logger
             )
             let app = buildApplication(dependencies)

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Postgres
+import Synchronization
 import TestSupport
 
 /// The project folder, found from this file's path so tests do not depend on the working directory.
@@ -18,11 +19,13 @@ let projectRoot: String = {
 struct TestApp {
     let dependencies: AppDependencies
     let database: TestDatabase
+    let clock: TestClock
 
     var db: PostgresClient { dependencies.database }
 
     /// Builds the app on a fresh, migrated schema and runs `body` with a router-level test client.
     static func run(
+        clock: TestClock = TestClock(),
         configure: (inout AppConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (any TestClientProtocol, TestApp) async throws -> Void
     ) async throws {
@@ -39,10 +42,12 @@ struct TestApp {
                 database: client,
                 templates: try await Templates(directory: configuration.templatesDirectory),
                 forms: try FormRegistry.load(directory: configuration.formsDirectory),
-                logger: quietLogger
+                linkSecrets: testLinkSecrets,
+                logger: quietLogger,
+                now: { clock.now }
             )
             let app = Application(router: buildRouter(dependencies), logger: quietLogger)
-            let testApp = TestApp(dependencies: dependencies, database: database)
+            let testApp = TestApp(dependencies: dependencies, database: database, clock: clock)
             try await app.test(.router) { client in try await body(client, testApp) }
         }
     }
@@ -52,3 +57,21 @@ extension TestResponse {
     /// The body as UTF-8 text.
     var text: String { String(buffer: body) }
 }
+
+/// A clock tests move by hand. Starts at 2026-11-26 10:00 UTC.
+final class TestClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_795_687_200))
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) {
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+
+    func set(_ date: Date) {
+        current.withLock { $0 = date }
+    }
+}
+
+/// A fixed link secret for tests.
+let testLinkSecrets = LinkSecrets(secret: Array(repeating: 7, count: 32))

@@ -25,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var formsDirectory = "forms"
     public var templatesDirectory = "templates"
     public var publicDirectory = "Public"
+    /// Marks cookies Secure (sent over HTTPS only). Set true wherever the service is served over HTTPS.
+    public var cookieSecure = false
 
     public init() {}
 
@@ -79,6 +81,7 @@ public struct AppConfiguration: Sendable {
             }
             logLevel = level
         }
+        if let value = try boolean("COOKIE_SECURE") { cookieSecure = value }
         if let value = text("SQL_DIR") { sqlDirectory = value }
         if let value = text("FORMS_DIR") { formsDirectory = value }
         if let value = text("TEMPLATES_DIR") { templatesDirectory = value }

@@ -11,15 +11,33 @@ public struct AppDependencies: Sendable {
     public let database: PostgresClient
     public let templates: Templates
     public let forms: FormRegistry
+    public let linkSecrets: LinkSecrets
     public let logger: Logger
+    /// The current time; tests inject a clock they move.
+    public let now: @Sendable () -> Date
 
-    public init(configuration: AppConfiguration, database: PostgresClient, templates: Templates, forms: FormRegistry, logger: Logger) {
+    public init(
+        configuration: AppConfiguration,
+        database: PostgresClient,
+        templates: Templates,
+        forms: FormRegistry,
+        linkSecrets: LinkSecrets,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.configuration = configuration
         self.database = database
         self.templates = templates
         self.forms = forms
+        self.linkSecrets = linkSecrets
         self.logger = logger
+        self.now = now
     }
+
+    /// Today's date in UK terms (the service's dates are calendar days in Europe/London).
+    public var today: LocalDate { LocalDate(now(), timeZone: Self.london) }
+
+    static let london = TimeZone(identifier: "Europe/London") ?? .gmt
 }
 
 /// Builds the Hummingbird application: routes, middleware and the services it runs.
@@ -52,6 +70,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         )
     )
     HomeRoutes(dependencies: dependencies).register(on: router)
+    VictimRoutes(dependencies: dependencies).register(on: router)
     return router
 }
 
