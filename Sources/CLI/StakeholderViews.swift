@@ -179,8 +179,36 @@ struct FormsCommand: AsyncParsableCommand {
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tools for developers: benchmarks and synthetic data.",
-        subcommands: [BenchDatabase.self]
+        subcommands: [BenchDatabase.self, DemoLinks.self]
     )
+
+    struct DemoLinks: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "demo-links",
+            abstract: "Create a demonstration inspection (if needed) and print new questionnaire links: one 'token code' line each."
+        )
+
+        @Option(help: "How many links (1 to 500).")
+        var count = 1
+
+        @Option(help: "Language of the links: en, cy or both.")
+        var language = "en"
+
+        func validate() throws {
+            guard (1...500).contains(count) else { throw ValidationError("--count must be from 1 to 500") }
+            guard ["en", "cy", "both"].contains(language) else { throw ValidationError("--language must be en, cy or both") }
+        }
+
+        func run() async throws {
+            let configuration = try Setup.configuration()
+            do {
+                let links = try await DemoData.issueLinks(configuration, count: count, language: language, logger: Logger(label: "demo"))
+                for link in links { print("\(link.token) \(LinkSecrets.display(code: link.code))") }
+            } catch {
+                Setup.fail("\(error)")
+            }
+        }
+    }
 
     struct BenchDatabase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

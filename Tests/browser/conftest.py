@@ -3,6 +3,8 @@
 scripts/test starts the server and sets SV_BASE_URL; these tests fail (they do not skip) when it is not set.
 """
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -47,3 +49,27 @@ def phone_page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("SV_ARTIFACTS", ROOT / ".build" / "browser-artifacts"))
+
+
+@pytest.fixture
+def issue_link():
+    """Issues a fresh questionnaire link through the CLI (same database and link secret as the server)."""
+
+    def issue(language="en"):
+        out = subprocess.run(
+            [str(ROOT / ".build/debug/stakeholder-views"), "dev", "demo-links", "--count", "1", "--language", language],
+            check=True, capture_output=True, text=True, cwd=ROOT,
+        ).stdout.split()
+        return {"token": out[0], "code": out[1]}
+
+    return issue
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
