@@ -1,4 +1,3 @@
-import App
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -6,6 +5,8 @@ import HummingbirdTesting
 import NIOCore
 import Postgres
 import Testing
+
+@testable import App
 
 @Suite("The victim's questionnaire over HTTP")
 struct VictimQuestionnaireTests {
@@ -269,6 +270,39 @@ struct VictimQuestionnaireTests {
             let dump = try await app.db.query("SELECT row_to_json(i)::text AS r FROM invitation i").map { try $0.decode("r", as: String.self) }
             for link in links.prefix(20) {
                 #expect(!dump.contains { $0.contains(link.token) || $0.contains(link.code) })
+            }
+        }
+    }
+}
+
+@Suite("Victim pages exist in English and Welsh")
+struct VictimLanguageParityTests {
+    @Test("every victim text has both an English and a Welsh version, and they differ")
+    func everyTextInBothLanguages() {
+        for key in VictimText.allCases {
+            #expect(!key.en.isEmpty && !key.cy.isEmpty, "\(key)")
+            if key != .phaseBanner { #expect(key.en != key.cy, "\(key) is the same in both languages") }
+        }
+    }
+
+    @Test("the privacy notice and accessibility statement are served in both languages and linked from every victim page")
+    func privacyAndAccessibility() async throws {
+        try await TestApp.run { client, _ in
+            for (path, english, welsh) in [
+                ("/privacy", "Privacy notice", "Hysbysiad preifatrwydd"), ("/accessibility", "WCAG", "WCAG"),
+            ] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.text.contains(english))
+                }
+                try await client.execute(uri: "\(path)?lang=cy", method: .get) { response in
+                    #expect(response.text.contains("<html lang=\"cy\""))
+                    #expect(response.text.contains(welsh))
+                }
+            }
+            try await client.execute(uri: "/start", method: .get) { response in
+                #expect(response.text.contains("href=\"/privacy?lang=en\""))
+                #expect(response.text.contains("href=\"/accessibility?lang=en\""))
             }
         }
     }

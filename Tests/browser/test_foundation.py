@@ -37,3 +37,9 @@ def test_skip_link_is_first_and_moves_focus_to_main_content(page, base_url):
     assert "govuk-skip-link" in focused
     page.keyboard.press("Enter")
     assert page.url.endswith("#main-content")
+
+
+def test_privacy_notice_and_accessibility_statement_meet_wcag_in_both_languages(page, base_url):
+    for path in ("/privacy", "/privacy?lang=cy", "/accessibility", "/accessibility?lang=cy"):
+        page.goto(base_url + path)
+        assert violations(page) == [], path

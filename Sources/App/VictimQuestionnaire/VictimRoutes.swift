@@ -36,6 +36,14 @@ struct VictimRoutes: Sendable {
         router.post("/questionnaire/withdraw") { request, context in try await withdraw(request, context) }
         router.get("/questionnaire/language/:language") { request, context in try await switchLanguage(request, context) }
         router.get("/exit") { request, _ in try await exit(request) }
+        router.get("/privacy") { request, _ in
+            let lang = language(request)
+            return page("victim/privacy", lang, LanguageOnly(otherLanguageHref: "/privacy?lang=\(lang.other.rawValue)"))
+        }
+        router.get("/accessibility") { request, _ in
+            let lang = language(request)
+            return page("victim/accessibility", lang, LanguageOnly(otherLanguageHref: "/accessibility?lang=\(lang.other.rawValue)"))
+        }
     }
 
     // MARK: Start

@@ -13,7 +13,9 @@ enum VictimText: String, CaseIterable {
     case withdrawTitle, withdrawBody, withdrawButton, withdrawnTitle, withdrawnBody
     case notWorkingTitle, notWorkingBody, notWorkingContact, tooManyTitle, tooManyBody
     case errorSummaryTitle, badRequestTitle, badRequestBody, expiredSessionTitle, expiredSessionBody
-    case questionProgress, footerText
+    case questionProgress, footerText, privacyLink, accessibilityLink
+    case privacyTitle, privacyWho, privacyWhat, privacyWhy, privacyKept, privacyRights, privacySafeguarding
+    case accessibilityTitle, accessibilityStandard, accessibilityTesting, accessibilityUse, accessibilityProblems
 
     var en: String {
         switch self {
@@ -84,6 +86,30 @@ enum VictimText: String, CaseIterable {
             "For your privacy, we stopped your session after an hour without activity. Your answers so far are saved: open your link again, or enter your access code, to carry on."
         case .questionProgress: "Questionnaire"
         case .footerText: "HM Inspectorate of Probation"
+        case .privacyLink: "Privacy notice"
+        case .accessibilityLink: "Accessibility statement"
+        case .privacyTitle: "Privacy notice"
+        case .privacyWho:
+            "HM Inspectorate of Probation runs this questionnaire as part of its statutory inspections of probation services. It is responsible for what happens to your answers."
+        case .privacyWhat:
+            "We do not ask for your name, address, email or phone number, and we do not record them. Your answers are stored without any link to the letter, the link or the code you used, or to your Victim Liaison Officer. We use one cookie, only while you are answering, so that the service knows which questionnaire you are filling in. There are no analytics or advertising cookies."
+        case .privacyWhy:
+            "We use your answers, added together with other people’s, to judge how well the probation service works with victims, and we publish only totals that cannot identify anyone. Because your answers are about a crime, we treat them as criminal offence data and protect them accordingly."
+        case .privacyKept:
+            "Your answers are kept until the inspection report is published and for 12 months after that, then deleted; only totals are kept after that. You can withdraw your answers with your link or code until the survey closes."
+        case .privacyRights:
+            "You have rights over your data, including to ask what we hold and to complain to the Information Commissioner’s Office. Because we cannot tell which answers are yours without your link or code, please use them to withdraw your answers."
+        case .privacySafeguarding:
+            "If something you write suggests that you or someone else may be at risk of harm now, a named inspector will read it and may share it with the right service so that help can be given."
+        case .accessibilityTitle: "Accessibility statement"
+        case .accessibilityStandard:
+            "We want as many people as possible to be able to use this questionnaire. It is designed to meet the Web Content Accessibility Guidelines (WCAG) version 2.2 at level AA."
+        case .accessibilityTesting:
+            "Every page is tested automatically in a real browser with axe-core against WCAG 2.2 A and AA, including pages that show errors, at 320 and 1280 pixels wide. The whole questionnaire is completed in English and in Welsh using only a keyboard in every test run, and it works without JavaScript."
+        case .accessibilityUse:
+            "You can zoom in up to 400% without text spilling off the screen, navigate with a keyboard or speech recognition, and use a screen reader. Every page is available in English and Welsh."
+        case .accessibilityProblems:
+            "If you find a problem, tell your Victim Liaison Officer or HM Inspectorate of Probation. If you are not happy with our response, contact the Equality Advisory and Support Service (EASS)."
         }
     }
 
@@ -156,6 +182,30 @@ enum VictimText: String, CaseIterable {
             "Er mwyn diogelu eich preifatrwydd, gwnaethom ddod â’ch sesiwn i ben ar ôl awr heb weithgarwch. Mae eich atebion hyd yma wedi’u cadw: agorwch eich dolen eto, neu rhowch eich cod mynediad, i barhau."
         case .questionProgress: "Holiadur"
         case .footerText: "Arolygiaeth Prawf EF"
+        case .privacyLink: "Hysbysiad preifatrwydd"
+        case .accessibilityLink: "Datganiad hygyrchedd"
+        case .privacyTitle: "Hysbysiad preifatrwydd"
+        case .privacyWho:
+            "Mae Arolygiaeth Prawf EF yn cynnal yr holiadur hwn fel rhan o’i harolygiadau statudol o wasanaethau prawf. Mae’n gyfrifol am yr hyn sy’n digwydd i’ch atebion."
+        case .privacyWhat:
+            "Nid ydym yn gofyn am eich enw, eich cyfeiriad, eich e-bost na’ch rhif ffôn, ac nid ydym yn eu cofnodi. Caiff eich atebion eu storio heb unrhyw gysylltiad â’r llythyr, y ddolen na’r cod a ddefnyddiwyd gennych, nac â’ch Swyddog Cyswllt Dioddefwyr. Rydym yn defnyddio un cwci, dim ond tra byddwch yn ateb, fel bod y gwasanaeth yn gwybod pa holiadur rydych yn ei lenwi. Nid oes cwcis dadansoddi na hysbysebu."
+        case .privacyWhy:
+            "Rydym yn defnyddio eich atebion, wedi’u cyfuno ag atebion pobl eraill, i farnu pa mor dda y mae’r gwasanaeth prawf yn gweithio gyda dioddefwyr, a dim ond cyfansymiau na allant adnabod neb a gyhoeddir gennym. Gan fod eich atebion yn ymwneud â throsedd, rydym yn eu trin fel data troseddau ac yn eu diogelu yn unol â hynny."
+        case .privacyKept:
+            "Caiff eich atebion eu cadw hyd nes y cyhoeddir adroddiad yr arolygiad ac am 12 mis ar ôl hynny, ac yna eu dileu; dim ond cyfansymiau a gedwir ar ôl hynny. Gallwch dynnu eich atebion yn ôl gyda’ch dolen neu’ch cod hyd nes y bydd yr arolwg yn cau."
+        case .privacyRights:
+            "Mae gennych hawliau dros eich data, gan gynnwys gofyn beth sydd gennym a chwyno i Swyddfa’r Comisiynydd Gwybodaeth. Gan na allwn ddweud pa atebion sy’n perthyn i chi heb eich dolen neu’ch cod, defnyddiwch nhw i dynnu eich atebion yn ôl."
+        case .privacySafeguarding:
+            "Os bydd rhywbeth y byddwch yn ei ysgrifennu yn awgrymu y gallech chi neu rywun arall fod mewn perygl o niwed nawr, bydd arolygydd a enwir yn ei ddarllen ac efallai’n ei rannu â’r gwasanaeth priodol fel y gellir rhoi help."
+        case .accessibilityTitle: "Datganiad hygyrchedd"
+        case .accessibilityStandard:
+            "Rydym am i gynifer o bobl â phosibl allu defnyddio’r holiadur hwn. Mae wedi’i gynllunio i fodloni Canllawiau Hygyrchedd Cynnwys y We (WCAG) fersiwn 2.2 ar lefel AA."
+        case .accessibilityTesting:
+            "Caiff pob tudalen ei phrofi’n awtomatig mewn porwr go iawn gydag axe-core yn erbyn WCAG 2.2 A ac AA, gan gynnwys tudalennau sy’n dangos gwallau, ar 320 a 1280 picsel o led. Caiff yr holiadur cyfan ei gwblhau yn Saesneg ac yn Gymraeg gan ddefnyddio bysellfwrdd yn unig ym mhob rhediad prawf, ac mae’n gweithio heb JavaScript."
+        case .accessibilityUse:
+            "Gallwch chwyddo hyd at 400% heb i’r testun fynd oddi ar y sgrin, llywio gyda bysellfwrdd neu adnabod llais, a defnyddio darllenydd sgrin. Mae pob tudalen ar gael yn Saesneg ac yn Gymraeg."
+        case .accessibilityProblems:
+            "Os byddwch yn dod o hyd i broblem, dywedwch wrth eich Swyddog Cyswllt Dioddefwyr neu Arolygiaeth Prawf EF. Os nad ydych yn fodlon â’n hymateb, cysylltwch â’r Gwasanaeth Cynghori a Chymorth Cydraddoldeb (EASS)."
         }
     }
 
