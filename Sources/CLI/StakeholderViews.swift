@@ -179,7 +179,7 @@ struct FormsCommand: AsyncParsableCommand {
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tools for developers: benchmarks and synthetic data.",
-        subcommands: [BenchDatabase.self, DemoLinks.self]
+        subcommands: [BenchDatabase.self, DemoLinks.self, PrepareSubmissions.self]
     )
 
     struct DemoLinks: AsyncParsableCommand {
@@ -204,6 +204,31 @@ struct Dev: AsyncParsableCommand {
             do {
                 let links = try await DemoData.issueLinks(configuration, count: count, language: language, logger: Logger(label: "demo"))
                 for link in links { print("\(link.token) \(LinkSecrets.display(code: link.code))") }
+            } catch {
+                Setup.fail("\(error)")
+            }
+        }
+    }
+
+    struct PrepareSubmissions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bench-submit-prepare",
+            abstract: "For scripts/bench-submit: make victims one click from submitting; write 'cookie csrf' lines.")
+
+        @Option(help: "How many victims.")
+        var count = 20_000
+
+        @Option(help: "File to write.")
+        var output: String
+
+        func validate() throws {
+            guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be from 1 to 1000000") }
+        }
+
+        func run() async throws {
+            let configuration = try Setup.configuration()
+            do {
+                try await SubmissionBenchmark.prepare(configuration, count: count, output: output, logger: Logger(label: "bench"))
             } catch {
                 Setup.fail("\(error)")
             }
