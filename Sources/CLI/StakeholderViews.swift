@@ -213,7 +213,8 @@ struct Dev: AsyncParsableCommand {
     struct PrepareSubmissions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench-submit-prepare",
-            abstract: "For scripts/bench-submit: make victims one click from submitting; write 'cookie csrf' lines.")
+            abstract: "For scripts/bench-submit: make victims one click from submitting; write 'cookie csrf' lines."
+        )
 
         @Option(help: "How many victims.")
         var count = 20_000

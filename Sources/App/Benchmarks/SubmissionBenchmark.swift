@@ -34,7 +34,14 @@ public enum SubmissionBenchmark {
             while remaining > 0 {
                 let batch = min(remaining, InvitationStore.maximumBatch)
                 let links = try await invitations.issue(
-                    inspectionID: inspection, providerID: provider, issuedBy: nil, count: batch, reference: "bench", language: "en", now: now)
+                    inspectionID: inspection,
+                    providerID: provider,
+                    issuedBy: nil,
+                    count: batch,
+                    reference: "bench",
+                    language: "en",
+                    now: now
+                )
                 let prepared = try await withThrowingTaskGroup(of: String.self) { group in
                     for link in links {
                         group.addTask {
