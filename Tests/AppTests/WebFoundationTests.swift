@@ -32,7 +32,8 @@ struct WebFoundationTests {
             database: unreachable,
             templates: try await Templates(directory: projectRoot + "/templates"),
             forms: try .load(directory: projectRoot + "/forms"),
-            logger: quietLogger
+            logger: quietLogger,
+            passwordPolicy: PasswordPolicy(commonPasswords: [])
         )
         let app = Application(router: buildRouter(dependencies), logger: quietLogger)
         try await app.test(.router) { client in

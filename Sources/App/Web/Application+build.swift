@@ -12,14 +12,38 @@ public struct AppDependencies: Sendable {
     public let templates: Templates
     public let forms: FormRegistry
     public let logger: Logger
+    // Staff accounts.
+    /// The time now: the system clock in service, a movable clock in tests (session expiry, throttling).
+    public let now: @Sendable () -> Date
+    /// Rules for new passwords, with the common-passwords list (`COMMON_PASSWORDS_FILE`).
+    public let passwordPolicy: PasswordPolicy
+    /// Limits on failed sign-ins.
+    public let throttlePolicy: ThrottlePolicy
+    /// Every staff route and the permission it declares, filled in by `buildRouter`.
+    public let staffRoutes = StaffRouteCatalogue()
 
-    public init(configuration: AppConfiguration, database: PostgresClient, templates: Templates, forms: FormRegistry, logger: Logger) {
+    public init(
+        configuration: AppConfiguration,
+        database: PostgresClient,
+        templates: Templates,
+        forms: FormRegistry,
+        logger: Logger,
+        passwordPolicy: PasswordPolicy,
+        throttlePolicy: ThrottlePolicy = ThrottlePolicy(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.configuration = configuration
         self.database = database
         self.templates = templates
         self.forms = forms
         self.logger = logger
+        self.passwordPolicy = passwordPolicy
+        self.throttlePolicy = throttlePolicy
+        self.now = now
     }
+
+    /// The staff-accounts capability over these dependencies.
+    public var accounts: Accounts { Accounts(dependencies: self) }
 }
 
 /// Builds the Hummingbird application: routes, middleware and the services it runs.
@@ -52,6 +76,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         )
     )
     HomeRoutes(dependencies: dependencies).register(on: router)
+    // Staff accounts: the sign-in pages, then every page that needs a signed-in session.
+    AccountsRoutes(dependencies: dependencies).register(on: router)
     return router
 }
 
