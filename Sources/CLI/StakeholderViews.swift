@@ -178,7 +178,7 @@ struct FormsCommand: AsyncParsableCommand {
 
 // MARK: Staff accounts (issue 4)
 
-extension Role: @retroactive ExpressibleByArgument {}
+extension Role: ExpressibleByArgument {}
 
 /// `user create|list|set-password|disable`. Passwords come from a prompt with echo off, or from standard input when it
 /// is not a terminal (one line); never from an argument, where they would sit in shell history and `ps`.

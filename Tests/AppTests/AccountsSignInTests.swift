@@ -157,8 +157,11 @@ struct AccountsSignInTests {
 
     @Test("one client address is limited across accounts; another address is not affected; the limit survives a new app on the same database")
     func addressThrottling() async throws {
-        var policy = ThrottlePolicy()
-        policy.addressLimit = 3
+        let policy = {
+            var policy = ThrottlePolicy()
+            policy.addressLimit = 3
+            return policy
+        }()
         try await TestApp.run(configure: { $0.trustForwardedFor = true }, throttle: policy) { client, app in
             try await app.createUser("inspector@example.gov.uk", role: .inspector)
             let attacker = StaffBrowser(client)

@@ -182,7 +182,7 @@ struct AccountsRoutes: Sendable {
                 autocomplete: "new-password",
                 error: errors["confirm-password"]
             ),
-            errors: errors.items
+            errors: errors
         )
         return templates.page("accounts/password", model, status: errors.isEmpty ? .ok : .badRequest)
     }

@@ -538,7 +538,7 @@ struct AdminRoutes: Sendable {
 
     private func auditPage(_ request: Request, _ session: StaffSession) async throws -> Response {
         let query = request.uri.queryParameters
-        func value(_ name: String) -> String { query[name].map { String($0).trimmingCharacters(in: .whitespaces) } ?? "" }
+        func value(_ name: String) -> String { query[Substring(name)].map { String($0).trimmingCharacters(in: .whitespaces) } ?? "" }
         var errors = FieldErrors()
         var filter = AuditFilter()
         let event = value("event")
@@ -557,7 +557,7 @@ struct AdminRoutes: Sendable {
         if !to.isEmpty {
             if let date = LocalDate(iso: to) { filter.before = date.adding(days: 1).startOfDayUTC } else { errors.add("to", "Enter the date as YYYY-MM-DD, for example 2026-11-26") }
         }
-        if let before = query["before"].flatMap({ Int64(String($0)) }) { filter.beforeID = before }
+        if let before = query[Substring("before")].flatMap({ Int64(String($0)) }) { filter.beforeID = before }
         let entries = errors.isEmpty ? try await accounts.audit.entries(filter) : []
         let formatter = ISO8601DateFormatter()
         let rows = entries.map { entry in

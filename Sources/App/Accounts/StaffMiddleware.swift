@@ -88,7 +88,7 @@ struct StaffMiddleware: RouterMiddleware {
         clearCookie: Bool
     ) async throws -> Response {
         var context = context
-        let existing = request.cookies[Accounts.preSessionCookie]?.value.flatMap { SecretToken.isWellFormed($0) ? $0 : nil }
+        let existing = request.cookies[Accounts.preSessionCookie].map(\.value).flatMap { SecretToken.isWellFormed($0) ? $0 : nil }
         let unsafe = ![HTTPRequest.Method.get, .head].contains(request.method)
         if unsafe {
             guard let existing, SecretToken.constantTimeEquals(context.staffForm?[Accounts.csrfField] ?? "", existing) else {
@@ -151,7 +151,7 @@ public final class StaffRouteCatalogue: Sendable {
 /// staff.get("/inspections", .manageInspections) { request, context, session in … }
 /// ```
 /// Signed in without the permission: 403 page. Not signed in: 303 to `/sign-in?return=…` (from `StaffMiddleware`).
-public struct StaffRouter: Sendable {
+public struct StaffRouter {
     public typealias Handler = @Sendable (Request, AppRequestContext, StaffSession) async throws -> Response
 
     let group: RouterGroup<AppRequestContext>
