@@ -36,7 +36,13 @@ struct AccountsAdminTests {
             try await ffion.get("/sign-in")
             let signIn = try await ffion.post("/sign-in", [("email", "ffion@example.gov.uk"), ("password", temporary)])
             #expect(signIn.headers[.location] == "/account/password")
-            let entries = try await app.accounts.audit.entries({ var f = AuditFilter(); f.event = "user.created"; return f }())
+            let entries = try await app.accounts.audit.entries(
+                {
+                    var f = AuditFilter()
+                    f.event = "user.created"
+                    return f
+                }()
+            )
             #expect(entries.contains { $0.subjectID == String(user.id) && $0.actorEmail == "admin@example.gov.uk" })
             #expect(!entries.contains { $0.details.contains(temporary) })
         }
@@ -167,7 +173,10 @@ struct AccountsAdminTests {
             try await admin.get("/admin/areas/new")
             let area = try await admin.post(
                 "/admin/areas/new",
-                [("code", "CYMRU"), ("name", "Wales"), ("country", "wales"), ("valid-from-day", "1"), ("valid-from-month", "6"), ("valid-from-year", "2014")]
+                [
+                    ("code", "CYMRU"), ("name", "Wales"), ("country", "wales"), ("valid-from-day", "1"), ("valid-from-month", "6"),
+                    ("valid-from-year", "2014"),
+                ]
             )
             #expect(area.status == .seeOther)
             let areaID = try #require(try await app.accounts.store.areas().first?.id)
@@ -175,7 +184,10 @@ struct AccountsAdminTests {
             #expect(page.text.contains("Wales (CYMRU)"))
             let bad = try await admin.post(
                 "/admin/organisations/new",
-                [("code", "nps wales"), ("name", ""), ("area", String(areaID)), ("valid-from-day", "31"), ("valid-from-month", "2"), ("valid-from-year", "2014")]
+                [
+                    ("code", "nps wales"), ("name", ""), ("area", String(areaID)), ("valid-from-day", "31"), ("valid-from-month", "2"),
+                    ("valid-from-year", "2014"),
+                ]
             )
             #expect(bad.status == .badRequest)
             #expect(bad.text.contains("Code must be up to 20 capital letters"))

@@ -48,7 +48,10 @@ struct AccountsBadInputTests {
             #expect(!longName.text.contains(String(repeating: "n", count: 101)))
             let longEmail = try await admin.post(
                 "/admin/users/new",
-                [("display-name", "Ok"), ("email", String(repeating: "e", count: 250) + "@example.gov.uk"), ("role", "inspector"), ("organisation", "")]
+                [
+                    ("display-name", "Ok"), ("email", String(repeating: "e", count: 250) + "@example.gov.uk"), ("role", "inspector"),
+                    ("organisation", ""),
+                ]
             )
             #expect(longEmail.status == .badRequest)
             #expect(longEmail.text.contains("Email address must be 254 characters or fewer"))
@@ -59,7 +62,10 @@ struct AccountsBadInputTests {
             #expect(body.status == .contentTooLarge)
             let signIn = StaffBrowser(client)
             try await signIn.get("/sign-in")
-            let longPassword = try await signIn.post("/sign-in", [("email", "admin@example.gov.uk"), ("password", String(repeating: "p", count: 201))])
+            let longPassword = try await signIn.post(
+                "/sign-in",
+                [("email", "admin@example.gov.uk"), ("password", String(repeating: "p", count: 201))]
+            )
             #expect(longPassword.status == .badRequest)
             #expect(try await app.accounts.store.users().count == 1)
         }
@@ -84,7 +90,11 @@ struct AccountsBadInputTests {
                 let response = try await browser.get("/admin/users")
                 #expect(response.status == .seeOther, "\(forged)")
                 #expect(response.headers[.location]?.hasPrefix("/sign-in") == true)
-                #expect(response.headers[values: .setCookie].contains { $0.hasPrefix("sv_session=;") || $0.hasPrefix("sv_session=") && $0.contains("Max-Age=0") })
+                #expect(
+                    response.headers[values: .setCookie].contains {
+                        $0.hasPrefix("sv_session=;") || $0.hasPrefix("sv_session=") && $0.contains("Max-Age=0")
+                    }
+                )
                 let post = try await browser.post("/admin/users/new", [("display-name", "x")], csrf: "x")
                 #expect(post.status == .seeOther)
             }

@@ -39,7 +39,8 @@ struct AccountsSessionTests {
 
     @Test("the idle and absolute timeouts follow the configuration")
     func configuredTimeouts() async throws {
-        try await TestApp.run(configure: { $0.sessionIdleTimeout = .seconds(120) }) { client, app in
+        let configure: @Sendable (inout AppConfiguration) -> Void = { $0.sessionIdleTimeout = .seconds(120) }
+        try await TestApp.run(configure: configure) { client, app in
             let browser = try await app.signedIn(client, as: .inspector)
             app.clock.advance(100)
             #expect(try await browser.get("/staff").status == .ok)

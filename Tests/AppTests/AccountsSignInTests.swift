@@ -36,7 +36,8 @@ struct AccountsSignInTests {
 
     @Test("COOKIE_SECURE=false leaves Secure off the session cookie for local use")
     func cookieNotSecureWhenConfigured() async throws {
-        try await TestApp.run(configure: { $0.cookieSecure = false }) { client, app in
+        let configure: @Sendable (inout AppConfiguration) -> Void = { $0.cookieSecure = false }
+        try await TestApp.run(configure: configure) { client, app in
             try await app.createUser("inspector@example.gov.uk", role: .inspector)
             let browser = StaffBrowser(client)
             try await browser.get("/sign-in")
@@ -55,7 +56,8 @@ struct AccountsSignInTests {
             _ = try await app.accounts.store.disable(id: disabledID, audit: app.accounts.audit, actor: .commandLine)
             var bodies: [String] = []
             for (email, password) in [
-                ("vlo@example.gov.uk", "not the right password"), ("nobody@example.gov.uk", TestApp.password), ("gone@example.gov.uk", TestApp.password),
+                ("vlo@example.gov.uk", "not the right password"), ("nobody@example.gov.uk", TestApp.password),
+                ("gone@example.gov.uk", TestApp.password),
             ] {
                 let browser = StaffBrowser(client)
                 try await browser.get("/sign-in")
@@ -64,10 +66,18 @@ struct AccountsSignInTests {
                 #expect(browser.cookies[Accounts.sessionCookie] == nil)
                 #expect(response.text.contains("Enter a correct email address and password"))
                 #expect(!response.text.contains(password))
-                bodies.append(response.text.replacingOccurrences(of: email, with: "EMAIL").replacingOccurrences(of: browser.csrfToken ?? "-", with: "TOKEN"))
+                bodies.append(
+                    response.text.replacingOccurrences(of: email, with: "EMAIL").replacingOccurrences(of: browser.csrfToken ?? "-", with: "TOKEN")
+                )
             }
             #expect(Set(bodies).count == 1)
-            let failures = try await app.accounts.audit.entries({ var f = AuditFilter(); f.event = "sign_in.failed"; return f }())
+            let failures = try await app.accounts.audit.entries(
+                {
+                    var f = AuditFilter()
+                    f.event = "sign_in.failed"
+                    return f
+                }()
+            )
             #expect(failures.count == 3)
             #expect(failures.contains { $0.subjectID == String(id) && $0.details.contains("wrong_password") })
             #expect(failures.contains { $0.subjectID == nil && $0.details.contains("unknown_account") })
@@ -125,7 +135,9 @@ struct AccountsSignInTests {
                 #expect(response.status == .badRequest)
             }
             // The sixth failure locks the account for 30 seconds.
-            #expect(try await browser.post("/sign-in", [("email", "inspector@example.gov.uk"), ("password", "wrong password here")]).status == .badRequest)
+            #expect(
+                try await browser.post("/sign-in", [("email", "inspector@example.gov.uk"), ("password", "wrong password here")]).status == .badRequest
+            )
             let locked = try await browser.post("/sign-in", [("email", "INSPECTOR@example.gov.uk"), ("password", TestApp.password)])
             #expect(locked.status == .tooManyRequests)
             #expect(locked.headers[.retryAfter] == "30")
@@ -133,7 +145,9 @@ struct AccountsSignInTests {
             #expect(browser.cookies[Accounts.sessionCookie] == nil)
             // The delay grows: the next failure after the lock ends locks for 60 seconds.
             app.clock.advance(31)
-            #expect(try await browser.post("/sign-in", [("email", "inspector@example.gov.uk"), ("password", "wrong password here")]).status == .badRequest)
+            #expect(
+                try await browser.post("/sign-in", [("email", "inspector@example.gov.uk"), ("password", "wrong password here")]).status == .badRequest
+            )
             let longer = try await browser.post("/sign-in", [("email", "inspector@example.gov.uk"), ("password", TestApp.password)])
             #expect(longer.status == .tooManyRequests)
             #expect(longer.headers[.retryAfter] == "60")
@@ -162,12 +176,15 @@ struct AccountsSignInTests {
             policy.addressLimit = 3
             return policy
         }()
-        try await TestApp.run(configure: { $0.trustForwardedFor = true }, throttle: policy) { client, app in
+        let configure: @Sendable (inout AppConfiguration) -> Void = { $0.trustForwardedFor = true }
+        try await TestApp.run(configure: configure, throttle: policy) { client, app in
             try await app.createUser("inspector@example.gov.uk", role: .inspector)
             let attacker = StaffBrowser(client)
             attacker.headers[HTTPField.Name("X-Forwarded-For")!] = "203.0.113.9"
             try await attacker.get("/sign-in")
-            for index in 0..<3 { try await attacker.post("/sign-in", [("email", "guess\(index)@example.gov.uk"), ("password", "wrong password here")]) }
+            for index in 0..<3 {
+                try await attacker.post("/sign-in", [("email", "guess\(index)@example.gov.uk"), ("password", "wrong password here")])
+            }
             let refused = try await attacker.post("/sign-in", [("email", "inspector@example.gov.uk"), ("password", TestApp.password)])
             #expect(refused.status == .tooManyRequests)
             // The lock is a row in PostgreSQL, so another instance sees it too.
@@ -202,7 +219,10 @@ struct AccountsSignInTests {
             for hostile in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
                 let browser = StaffBrowser(client)
                 try await browser.get("/sign-in")
-                let signIn = try await browser.post("/sign-in", [("email", "admin@example.gov.uk"), ("password", TestApp.password), ("return", hostile)])
+                let signIn = try await browser.post(
+                    "/sign-in",
+                    [("email", "admin@example.gov.uk"), ("password", TestApp.password), ("return", hostile)]
+                )
                 #expect(signIn.headers[.location] == "/staff", "\(hostile)")
             }
         }

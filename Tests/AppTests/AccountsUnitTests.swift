@@ -86,4 +86,27 @@ struct AccountsUnitTests {
         #expect(throws: AppConfiguration.Invalid.self) { try AppConfiguration(environment: ["SESSION_IDLE_TIMEOUT": "5"]) }
         #expect(throws: AppConfiguration.Invalid.self) { try AppConfiguration(environment: ["COOKIE_SECURE": "maybe"]) }
     }
+
+    @Test("VLOs may see only their own provider's work; disabled accounts nothing")
+    func organisationScope() {
+        var vlo = StaffUser(
+            id: 1,
+            email: "v@example.gov.uk",
+            displayName: "V",
+            role: .vlo,
+            organisationID: 5,
+            organisationName: "NPS Wales",
+            mustChangePassword: false,
+            active: true
+        )
+        #expect(vlo.maySeeWork(of: 5))
+        #expect(!vlo.maySeeWork(of: 6))
+        var inspector = vlo
+        inspector.role = .inspector
+        inspector.organisationID = 1
+        #expect(inspector.maySeeWork(of: 6))
+        vlo.active = false
+        #expect(!vlo.maySeeWork(of: 5))
+        #expect(!vlo.can(.useStaffPages))
+    }
 }

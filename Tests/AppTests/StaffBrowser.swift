@@ -74,7 +74,8 @@ final class StaffBrowser: @unchecked Sendable {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let text = fields.map { name, value in
-            (name.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") + "=" + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+            (name.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") + "="
+                + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
         }.joined(separator: "&")
         return Array(text.utf8)
     }
@@ -126,8 +127,15 @@ extension TestApp {
     func providerOrganisation() async throws -> Organisation.ID {
         if let existing = try await accounts.store.organisations().first(where: { $0.kind == .provider }) { return existing.id }
         let date = LocalDate(year: 2014, month: 6, day: 1)!
-        let area = try await accounts.store.createArea(code: "WALES", name: "Wales", country: "wales", validFrom: date, audit: accounts.audit, actor: .commandLine)
-            .get()
+        let area = try await accounts.store.createArea(
+            code: "WALES",
+            name: "Wales",
+            country: "wales",
+            validFrom: date,
+            audit: accounts.audit,
+            actor: .commandLine
+        )
+        .get()
         return try await accounts.store.createProvider(
             code: "NPS-WALES",
             name: "NPS Wales",

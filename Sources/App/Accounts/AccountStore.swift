@@ -241,7 +241,14 @@ public struct AccountStore: Sendable {
     }
 
     /// Adds an area of the reference data.
-    public func createArea(code: String, name: String, country: String, validFrom: LocalDate, audit: AuditLog, actor: AuditActor)
+    public func createArea(
+        code: String,
+        name: String,
+        country: String,
+        validFrom: LocalDate,
+        audit: AuditLog,
+        actor: AuditActor
+    )
         async throws -> Result<Int64, Conflict>
     {
         do {

@@ -90,7 +90,11 @@ public struct Accounts: Sendable {
         try await throttle.recordSuccess(email: email)
         try await sessions.removeExpired()
         let sessionID = try await sessions.start(userID: credentials.user.id)
-        try await audit.record(.signInSucceeded, actor: AuditActor(userID: credentials.user.id, address: address), subject: .user(credentials.user.id))
+        try await audit.record(
+            .signInSucceeded,
+            actor: AuditActor(userID: credentials.user.id, address: address),
+            subject: .user(credentials.user.id)
+        )
         return .signedIn(credentials.user, sessionID: sessionID)
     }
 

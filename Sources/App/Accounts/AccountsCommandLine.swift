@@ -89,15 +89,26 @@ public struct AccountsCommandLine: Sendable {
 
     /// Sets the password of the user with `email` and ends their sessions.
     public func setPassword(email: String, password: String) async throws {
-        guard let user = try await accounts.store.credentials(email: email)?.user else { throw Failure(description: "there is no user with that email address") }
+        guard let user = try await accounts.store.credentials(email: email)?.user else {
+            throw Failure(description: "there is no user with that email address")
+        }
         if let problem = passwordProblem(password, email: user.email) { throw Failure(description: problem) }
         let hash = try await accounts.hasher.hash(password)
-        _ = try await accounts.store.setPassword(id: user.id, hash: hash, mustChange: false, event: .passwordReset, audit: accounts.audit, actor: .commandLine)
+        _ = try await accounts.store.setPassword(
+            id: user.id,
+            hash: hash,
+            mustChange: false,
+            event: .passwordReset,
+            audit: accounts.audit,
+            actor: .commandLine
+        )
     }
 
     /// Disables the user with `email` and ends their sessions.
     public func disable(email: String) async throws {
-        guard let user = try await accounts.store.credentials(email: email)?.user else { throw Failure(description: "there is no user with that email address") }
+        guard let user = try await accounts.store.credentials(email: email)?.user else {
+            throw Failure(description: "there is no user with that email address")
+        }
         _ = try await accounts.store.disable(id: user.id, audit: accounts.audit, actor: .commandLine)
     }
 }

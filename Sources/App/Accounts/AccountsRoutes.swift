@@ -56,8 +56,23 @@ struct AccountsRoutes: Sendable {
             csrfToken: context.staff?.csrfToken ?? context.preSessionToken ?? "",
             returnTo: returnTo,
             restore: restore,
-            email: InputField(id: "email", label: "Email address", value: email, type: "email", autocomplete: "username", error: errors["email"], maxLength: 254),
-            password: InputField(id: "password", label: "Password", type: "password", autocomplete: "current-password", error: errors["password"], maxLength: 200),
+            email: InputField(
+                id: "email",
+                label: "Email address",
+                value: email,
+                type: "email",
+                autocomplete: "username",
+                error: errors["email"],
+                maxLength: 254
+            ),
+            password: InputField(
+                id: "password",
+                label: "Password",
+                type: "password",
+                autocomplete: "current-password",
+                error: errors["password"],
+                maxLength: 200
+            ),
             errors: errors,
             signedOut: signedOut,
             sessionEnded: !restore.isEmpty
@@ -68,7 +83,14 @@ struct AccountsRoutes: Sendable {
         let query = request.uri.queryParameters
         let returnTo = StaffMiddleware.safeReturnPath(query["return"].map(String.init)) ?? ""
         let restore = query["restore"].map(String.init).flatMap { SecretToken.isWellFormed($0) ? $0 : nil } ?? ""
-        let model = signInModel(context, returnTo: returnTo, restore: restore, email: "", errors: FieldErrors(), signedOut: query["signed-out"] != nil)
+        let model = signInModel(
+            context,
+            returnTo: returnTo,
+            restore: restore,
+            email: "",
+            errors: FieldErrors(),
+            signedOut: query["signed-out"] != nil
+        )
         return templates.page("accounts/sign-in", model)
     }
 
@@ -85,13 +107,21 @@ struct AccountsRoutes: Sendable {
         if password.count > 200 { errors.add("password", "Password must be 200 characters or fewer") }
         let echoedEmail = String(email.prefix(254))
         guard errors.isEmpty else {
-            return templates.page("accounts/sign-in", signInModel(context, returnTo: returnTo, restore: restore, email: echoedEmail, errors: errors), status: .badRequest)
+            return templates.page(
+                "accounts/sign-in",
+                signInModel(context, returnTo: returnTo, restore: restore, email: echoedEmail, errors: errors),
+                status: .badRequest
+            )
         }
         let address = accounts.clientAddress(request, context)
         switch try await accounts.signIn(email: email, password: password, address: address) {
         case .refused:
             errors.add("email", "Enter a correct email address and password. The password is case sensitive")
-            return templates.page("accounts/sign-in", signInModel(context, returnTo: returnTo, restore: restore, email: echoedEmail, errors: errors), status: .badRequest)
+            return templates.page(
+                "accounts/sign-in",
+                signInModel(context, returnTo: returnTo, restore: restore, email: echoedEmail, errors: errors),
+                status: .badRequest
+            )
         case .throttled(let until):
             let seconds = max(1, Int(until.timeIntervalSince(dependencies.now()).rounded(.up)))
             let minutes = (seconds + 59) / 60
@@ -166,7 +196,13 @@ struct AccountsRoutes: Sendable {
             staff: StaffChrome(session),
             csrfToken: session.csrfToken,
             mustChange: session.user.mustChangePassword,
-            current: InputField(id: "current-password", label: "Current password", type: "password", autocomplete: "current-password", error: errors["current-password"]),
+            current: InputField(
+                id: "current-password",
+                label: "Current password",
+                type: "password",
+                autocomplete: "current-password",
+                error: errors["current-password"]
+            ),
             new: InputField(
                 id: "new-password",
                 label: "New password",

@@ -30,13 +30,16 @@ struct AdminRoutes: Sendable {
         staff.get("/admin/users/:id/reset-password", .manageUsers) { _, context, session in
             confirmPage(session, user: try await requireUser(context), action: .resetPassword, error: nil)
         }
-        staff.post("/admin/users/:id/reset-password", .manageUsers) { request, context, session in try await resetPassword(request, context, session) }
+        staff.post("/admin/users/:id/reset-password", .manageUsers) { request, context, session in try await resetPassword(request, context, session)
+        }
 
         staff.get("/admin/organisations", .manageOrganisations) { _, _, session in try await organisationsPage(session) }
         staff.get("/admin/organisations/new", .manageOrganisations) { _, context, session in
             try await newProviderPage(session, form: context.restoredForm ?? StaffForm(fields: []), errors: FieldErrors())
         }
-        staff.post("/admin/organisations/new", .manageOrganisations) { request, context, session in try await createProvider(request, context, session) }
+        staff.post("/admin/organisations/new", .manageOrganisations) { request, context, session in
+            try await createProvider(request, context, session)
+        }
         staff.get("/admin/areas/new", .manageOrganisations) { _, context, session in
             newAreaPage(session, form: context.restoredForm ?? StaffForm(fields: []), errors: FieldErrors())
         }
@@ -61,6 +64,15 @@ struct AdminRoutes: Sendable {
         let roleLabel: String
         let organisationName: String
         let active: Bool
+
+        init(_ user: StaffUser) {
+            id = user.id
+            displayName = user.displayName
+            email = user.email
+            roleLabel = user.role.label
+            organisationName = user.organisationName
+            active = user.active
+        }
     }
 
     struct UsersPage: Sendable {
@@ -71,9 +83,7 @@ struct AdminRoutes: Sendable {
     }
 
     private func usersPage(_ session: StaffSession) async throws -> Response {
-        let rows = try await store.users().map {
-            UserRow(id: $0.id, displayName: $0.displayName, email: $0.email, roleLabel: $0.role.label, organisationName: $0.organisationName, active: $0.active)
-        }
+        let rows = try await store.users().map(UserRow.init)
         return templates.page("admin/users", UsersPage(staff: StaffChrome(session), csrfToken: session.csrfToken, users: rows))
     }
 
@@ -112,7 +122,15 @@ struct AdminRoutes: Sendable {
             csrfToken: session.csrfToken,
             action: action,
             isNew: isNew,
-            email: InputField(id: "email", label: "Email address", value: email, type: "email", autocomplete: "off", error: errors["email"], maxLength: 254),
+            email: InputField(
+                id: "email",
+                label: "Email address",
+                value: email,
+                type: "email",
+                autocomplete: "off",
+                error: errors["email"],
+                maxLength: 254
+            ),
             displayName: InputField(id: "display-name", label: "Full name", value: displayName, error: errors["display-name"], maxLength: 100),
             roles: Role.allCases.map { Choice(value: $0.rawValue, label: $0.label, checked: $0.rawValue == role) },
             roleError: errors["role"],
@@ -170,14 +188,7 @@ struct AdminRoutes: Sendable {
     }
 
     private func temporaryPasswordPage(_ session: StaffSession, title: String, user: StaffUser, password: String) -> Response {
-        let row = UserRow(
-            id: user.id,
-            displayName: user.displayName,
-            email: user.email,
-            roleLabel: user.role.label,
-            organisationName: user.organisationName,
-            active: user.active
-        )
+        let row = UserRow(user)
         return templates.page(
             "admin/temporary-password",
             TemporaryPasswordPage(title: title, staff: StaffChrome(session), csrfToken: session.csrfToken, user: row, temporaryPassword: password)
@@ -241,7 +252,9 @@ struct AdminRoutes: Sendable {
         if user.id == session.user.id, let (role, _) = choice, role != user.role {
             errors.add("role", "You cannot change your own role: ask another administrator")
         }
-        guard errors.isEmpty, let (role, organisationID) = choice else { return try await editUserPage(session, user: user, form: form, errors: errors) }
+        guard errors.isEmpty, let (role, organisationID) = choice else {
+            return try await editUserPage(session, user: user, form: form, errors: errors)
+        }
         switch try await store.update(
             id: user.id,
             displayName: displayName,
@@ -356,7 +369,10 @@ struct AdminRoutes: Sendable {
                 areaName: organisation.areaName ?? ""
             )
         }
-        return templates.page("admin/organisations", OrganisationsPage(staff: StaffChrome(session), csrfToken: session.csrfToken, organisations: rows))
+        return templates.page(
+            "admin/organisations",
+            OrganisationsPage(staff: StaffChrome(session), csrfToken: session.csrfToken, organisations: rows)
+        )
     }
 
     struct DateField: Sendable {
@@ -420,7 +436,14 @@ struct AdminRoutes: Sendable {
         let model = ProviderFormPage(
             staff: StaffChrome(session),
             csrfToken: session.csrfToken,
-            code: InputField(id: "code", label: "Code", value: String(form.trimmed("code").prefix(20)), hint: "For example, NPS-WALES", error: errors["code"], maxLength: 20),
+            code: InputField(
+                id: "code",
+                label: "Code",
+                value: String(form.trimmed("code").prefix(20)),
+                hint: "For example, NPS-WALES",
+                error: errors["code"],
+                maxLength: 20
+            ),
             name: InputField(id: "name", label: "Name", value: String(form.trimmed("name").prefix(200)), error: errors["name"], maxLength: 200),
             kinds: ProviderKind.allCases.map { Choice(value: $0.rawValue, label: $0.label, checked: form.trimmed("kind") == $0.rawValue) },
             kindError: errors["kind"],
@@ -478,9 +501,18 @@ struct AdminRoutes: Sendable {
         let model = AreaFormPage(
             staff: StaffChrome(session),
             csrfToken: session.csrfToken,
-            code: InputField(id: "code", label: "Code", value: String(form.trimmed("code").prefix(20)), hint: "For example, WALES", error: errors["code"], maxLength: 20),
+            code: InputField(
+                id: "code",
+                label: "Code",
+                value: String(form.trimmed("code").prefix(20)),
+                hint: "For example, WALES",
+                error: errors["code"],
+                maxLength: 20
+            ),
             name: InputField(id: "name", label: "Name", value: String(form.trimmed("name").prefix(200)), error: errors["name"], maxLength: 200),
-            countries: [("england", "England"), ("wales", "Wales")].map { Choice(value: $0.0, label: $0.1, checked: form.trimmed("country") == $0.0) },
+            countries: [("england", "England"), ("wales", "Wales")].map {
+                Choice(value: $0.0, label: $0.1, checked: form.trimmed("country") == $0.0)
+            },
             countryError: errors["country"],
             validFrom: dateField(form, id: "valid-from", legend: "Area in use from", errors: errors),
             errors: errors
@@ -499,7 +531,14 @@ struct AdminRoutes: Sendable {
         if !["england", "wales"].contains(country) { errors.add("country", "Select England or Wales") }
         let validFrom = checkDate(form, id: "valid-from", errors: &errors)
         guard errors.isEmpty, let validFrom else { return newAreaPage(session, form: form, errors: errors) }
-        switch try await store.createArea(code: code, name: name, country: country, validFrom: validFrom, audit: accounts.audit, actor: accounts.actor(request, context)) {
+        switch try await store.createArea(
+            code: code,
+            name: name,
+            country: country,
+            validFrom: validFrom,
+            audit: accounts.audit,
+            actor: accounts.actor(request, context)
+        ) {
         case .success: return StaffMiddleware.redirect("/admin/organisations/new")
         case .failure: errors.add("code", "There is already an area with that code")
         }
@@ -552,10 +591,18 @@ struct AdminRoutes: Sendable {
         let from = value("from")
         let to = value("to")
         if !from.isEmpty {
-            if let date = LocalDate(iso: from) { filter.from = date.startOfDayUTC } else { errors.add("from", "Enter the date as YYYY-MM-DD, for example 2026-11-26") }
+            if let date = LocalDate(iso: from) {
+                filter.from = date.startOfDayUTC
+            } else {
+                errors.add("from", "Enter the date as YYYY-MM-DD, for example 2026-11-26")
+            }
         }
         if !to.isEmpty {
-            if let date = LocalDate(iso: to) { filter.before = date.adding(days: 1).startOfDayUTC } else { errors.add("to", "Enter the date as YYYY-MM-DD, for example 2026-11-26") }
+            if let date = LocalDate(iso: to) {
+                filter.before = date.adding(days: 1).startOfDayUTC
+            } else {
+                errors.add("to", "Enter the date as YYYY-MM-DD, for example 2026-11-26")
+            }
         }
         if let before = query[Substring("before")].flatMap({ Int64(String($0)) }) { filter.beforeID = before }
         let entries = errors.isEmpty ? try await accounts.audit.entries(filter) : []
@@ -573,7 +620,8 @@ struct AdminRoutes: Sendable {
         var nextPage: String?
         if entries.count == filter.limit, let last = entries.last {
             var components = URLComponents()
-            components.queryItems = [("event", event), ("user", user), ("from", from), ("to", to)].filter { !$0.1.isEmpty }
+            components.queryItems =
+                [("event", event), ("user", user), ("from", from), ("to", to)].filter { !$0.1.isEmpty }
                 .map { URLQueryItem(name: $0.0, value: $0.1) } + [URLQueryItem(name: "before", value: String(last.id))]
             nextPage = "/admin/audit?" + (components.percentEncodedQuery ?? "")
         }

@@ -13,8 +13,34 @@ public struct StaffUser: Sendable, Equatable {
     public var mustChangePassword: Bool
     public var active: Bool
 
+    public init(
+        id: ID,
+        email: String,
+        displayName: String,
+        role: Role,
+        organisationID: Organisation.ID,
+        organisationName: String,
+        mustChangePassword: Bool,
+        active: Bool
+    ) {
+        self.id = id
+        self.email = email
+        self.displayName = displayName
+        self.role = role
+        self.organisationID = organisationID
+        self.organisationName = organisationName
+        self.mustChangePassword = mustChangePassword
+        self.active = active
+    }
+
     /// Whether this person's role has `permission`. Disabled accounts have none.
     public func can(_ permission: Permission) -> Bool { active && role.allows(permission) }
+
+    /// Whether this person may see work belonging to `organisation`: VLOs only their own provider's, inspectors and
+    /// administrators any (inspectors are further limited to their assigned inspections by the inspections feature).
+    public func maySeeWork(of organisation: Organisation.ID) -> Bool {
+        active && (role != .vlo || organisationID == organisation)
+    }
 }
 
 /// The inspectorate or an inspected provider.
