@@ -169,3 +169,50 @@ struct AccountsSessionTests {
         }
     }
 }
+
+@Suite("Session housekeeping")
+struct AccountsSessionHousekeepingTests {
+    @Test("signing in removes sessions and kept forms that can no longer be used")
+    func cleanup() async throws {
+        try await TestApp.run { client, app in
+            let old = try await app.signedIn(client, as: .admin)
+            try await old.get("/admin/users/new")
+            app.clock.advance(31 * 60)
+            try await old.post("/admin/users/new", [("display-name", "Kept")])
+            #expect(try await app.db.query("SELECT 1 FROM form_stash").count == 1)
+            let stale = try await app.signedIn(client, as: .vlo)
+            app.clock.advance(31 * 60)
+            _ = stale
+            // The stash (30 minutes) and the VLO's idle session have both run out; the next sign-in clears them.
+            try await StaffBrowser(client).signIn("admin@example.gov.uk", TestApp.password)
+            #expect(try await app.db.query("SELECT 1 FROM form_stash").isEmpty)
+            #expect(try await app.db.query("SELECT 1 FROM staff_session").count == 1)
+        }
+    }
+
+    @Test("wrong current passwords on the change-password page count towards the account's throttle")
+    func changePasswordThrottled() async throws {
+        try await TestApp.run { client, app in
+            let browser = try await app.signedIn(client, as: .inspector)
+            try await browser.get("/account/password")
+            let new = "purple elephant marmalade"
+            for _ in 0..<6 {
+                try await browser.post(
+                    "/account/password",
+                    [("current-password", "guess guess guess"), ("new-password", new), ("confirm-password", new)]
+                )
+            }
+            let locked = try await browser.post(
+                "/account/password",
+                [("current-password", TestApp.password), ("new-password", new), ("confirm-password", new)]
+            )
+            #expect(locked.status == .badRequest)
+            #expect(locked.text.contains("Too many wrong passwords"))
+            let fresh = StaffBrowser(client)
+            try await fresh.get("/sign-in")
+            #expect(
+                try await fresh.post("/sign-in", [("email", "inspector@example.gov.uk"), ("password", TestApp.password)]).status == .tooManyRequests
+            )
+        }
+    }
+}

@@ -10,6 +10,11 @@ public struct AccountsCommandLine: Sendable {
 
     let accounts: Accounts
 
+    /// Commands over `accounts` (tests use this; the CLI uses `run`).
+    public init(accounts: Accounts) {
+        self.accounts = accounts
+    }
+
     /// Opens the database the way `serve` does, runs `body`, and closes it.
     public static func run<T: Sendable>(
         _ configuration: AppConfiguration,

@@ -229,11 +229,16 @@ struct AccountsRoutes: Sendable {
         let new = form["new-password"] ?? ""
         let confirm = form["confirm-password"] ?? ""
         var errors = FieldErrors()
+        // Wrong current passwords count towards the same throttle as sign-in, so a stolen session cannot guess it.
+        let address = accounts.clientAddress(request, context)
         if current.isEmpty {
             errors.add("current-password", "Enter your current password")
+        } else if try await accounts.throttle.lockedUntil(email: session.user.email, address: address) != nil {
+            errors.add("current-password", "Too many wrong passwords. Wait a few minutes and try again")
         } else if current.count > 200 {
             errors.add("current-password", "Your current password is not correct")
         } else if let hash = try await accounts.store.passwordHash(id: session.user.id), try await !accounts.hasher.verify(current, hash: hash) {
+            try await accounts.throttle.recordFailure(email: session.user.email, address: address)
             errors.add("current-password", "Your current password is not correct")
         }
         if let problem = accounts.passwordPolicy.problem(with: new, email: session.user.email) {
