@@ -230,6 +230,12 @@ struct AccountsAdminTests {
             let byAdmin = try await admin.get("/admin/audit?user=\(adminID)")
             #expect(byAdmin.text.contains("<td class=\"govuk-table__cell\">sign_in.succeeded</td>"))
             #expect(!byAdmin.text.contains("<td class=\"govuk-table__cell\">sign_in.failed</td>"))
+            let vloID = try #require(try await app.accounts.store.credentials(email: "vlo@example.gov.uk")).user.id
+            let aboutVLO = try await admin.get("/admin/audit?subject=user:\(vloID)")
+            #expect(aboutVLO.text.contains("Showing entries about user:\(vloID)"))
+            #expect(aboutVLO.text.contains("<td class=\"govuk-table__cell\">sign_in.failed</td>"))
+            #expect(!aboutVLO.text.contains("<td class=\"govuk-table__cell\">sign_in.succeeded</td>"))
+            #expect(try await admin.get("/admin/audit?subject=nonsense").status == .badRequest)
             let future = try await admin.get("/admin/audit?from=2099-01-01")
             #expect(future.text.contains("No entries match"))
             let badDate = try await admin.get("/admin/audit?from=yesterday")

@@ -14,15 +14,12 @@ struct AccountsRoutes: Sendable {
 
     var templates: Templates { dependencies.templates }
 
-    func register(on router: Router<AppRequestContext>) {
-        let public_ = router.group().add(middleware: StaffMiddleware(accounts: accounts, requireSignIn: false))
-        public_.get("/sign-in") { request, context in try await signInPage(request, context) }
-        public_.post("/sign-in") { request, context in try await signIn(request, context) }
+    /// Registers the sign-in pages on `router` and the staff pages on `staff`.
+    func register(on router: Router<AppRequestContext>, staff: StaffRouter) {
+        let signInPages = router.group().add(middleware: StaffMiddleware(accounts: accounts, requireSignIn: false))
+        signInPages.get("/sign-in") { request, context in try await signInPage(request, context) }
+        signInPages.post("/sign-in") { request, context in try await signIn(request, context) }
 
-        let staff = StaffRouter(
-            group: router.group().add(middleware: StaffMiddleware(accounts: accounts, requireSignIn: true)),
-            catalogue: dependencies.staffRoutes
-        )
         staff.get("/staff", .useStaffPages) { request, _, session in home(request, session) }
         staff.post("/sign-out", .useStaffPages) { request, context, _ in try await signOut(request, context) }
         staff.get("/account/password", .useStaffPages) { _, _, session in passwordPage(session, errors: FieldErrors()) }

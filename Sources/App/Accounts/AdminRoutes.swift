@@ -564,16 +564,12 @@ struct AdminRoutes: Sendable {
         let users: [Choice]
         let from: InputField
         let to: InputField
+        let subject: String
         let rows: [AuditRow]
         let hasRows: Bool
         let nextPage: String?
         let errors: FieldErrors
     }
-
-    static let knownEvents: [AuditEvent] = [
-        .signInSucceeded, .signInFailed, .signInThrottled, .signedOut, .passwordChanged, .passwordReset, .userCreated, .userUpdated,
-        .userDisabled, .organisationCreated, .areaCreated,
-    ]
 
     private func auditPage(_ request: Request, _ session: StaffSession) async throws -> Response {
         let query = request.uri.queryParameters
@@ -587,6 +583,15 @@ struct AdminRoutes: Sendable {
         let user = value("user")
         if !user.isEmpty {
             if let id = StaffUser.ID(user) { filter.actorUserID = id } else { errors.add("user", "Select a user") }
+        }
+        let subject = value("subject")
+        if !subject.isEmpty {
+            let parts = subject.split(separator: ":", maxSplits: 1).map(String.init)
+            if parts.count == 2, AuditDetail.isCode(parts[0]), !parts[1].isEmpty, parts[1].count <= 100 {
+                filter.subject = AuditSubject(type: parts[0], id: parts[1])
+            } else {
+                errors.add("subject", "The subject is not one the audit log knows")
+            }
         }
         let from = value("from")
         let to = value("to")
@@ -630,11 +635,12 @@ struct AdminRoutes: Sendable {
             staff: StaffChrome(session),
             csrfToken: session.csrfToken,
             events: [Choice(value: "", label: "Any event", checked: event.isEmpty)]
-                + Self.knownEvents.map { Choice(value: $0.rawValue, label: $0.rawValue, checked: $0.rawValue == event) },
+                + (try await accounts.audit.eventNames()).map { Choice(value: $0, label: $0, checked: $0 == event) },
             users: [Choice(value: "", label: "Anyone", checked: user.isEmpty)]
                 + users.map { Choice(value: String($0.id), label: "\($0.displayName) (\($0.email))", checked: String($0.id) == user) },
             from: InputField(id: "from", label: "From (YYYY-MM-DD)", value: String(from.prefix(10)), error: errors["from"], maxLength: 10),
             to: InputField(id: "to", label: "To (YYYY-MM-DD)", value: String(to.prefix(10)), error: errors["to"], maxLength: 10),
+            subject: filter.subject.map { "\($0.type):\($0.id)" } ?? "",
             rows: rows,
             hasRows: !rows.isEmpty,
             nextPage: nextPage,

@@ -138,6 +138,11 @@ public struct AuditLog: Sendable {
             """
     }
 
+    /// Every event name recorded so far, sorted (for the filter on the admin page; later features' events appear by themselves).
+    public func eventNames() async throws -> [String] {
+        try await database.query("SELECT DISTINCT event FROM audit_event ORDER BY event").map { try $0.decode("event") }
+    }
+
     /// Entries matching `filter`, newest first.
     public func entries(_ filter: AuditFilter) async throws -> [AuditEntry] {
         var query: PostgresQuery = """

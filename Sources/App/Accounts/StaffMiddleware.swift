@@ -157,6 +157,13 @@ public struct StaffRouter {
     let group: RouterGroup<AppRequestContext>
     let catalogue: StaffRouteCatalogue
 
+    /// The staff route group on `router`: every route added through it needs a live session (`StaffMiddleware`) and
+    /// is recorded in `dependencies.staffRoutes`. `buildRouter` makes one and passes it to each feature's routes.
+    public init(router: Router<AppRequestContext>, dependencies: AppDependencies) {
+        group = router.group().add(middleware: StaffMiddleware(accounts: dependencies.accounts, requireSignIn: true))
+        catalogue = dependencies.staffRoutes
+    }
+
     /// A GET route needing `permission`.
     public func get(_ path: String, _ permission: Permission, handler: @escaping Handler) {
         add(.get, path, permission, handler)

@@ -76,8 +76,9 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         )
     )
     HomeRoutes(dependencies: dependencies).register(on: router)
-    // Staff accounts: the sign-in pages, then every page that needs a signed-in session.
-    AccountsRoutes(dependencies: dependencies).register(on: router)
+    // Staff pages: each declares the permission it needs on the one staff group (sessions, CSRF).
+    let staff = StaffRouter(router: router, dependencies: dependencies)
+    AccountsRoutes(dependencies: dependencies).register(on: router, staff: staff)
     return router
 }
 
