@@ -223,6 +223,7 @@ struct AccountsAdminTests {
             #expect(all.status == .ok)
             #expect(all.text.contains("sign_in.failed"))
             #expect(all.text.contains("sign_in.succeeded"))
+            #expect(all.text.contains("<option value=\"sign_in.failed\">sign_in.failed</option>"), "the filter lists recorded events")
             let failed = try await admin.get("/admin/audit?event=sign_in.failed")
             #expect(failed.text.contains("wrong_password"))
             #expect(!failed.text.contains("<td class=\"govuk-table__cell\">sign_in.succeeded</td>"))
