@@ -16,6 +16,7 @@ public enum Server {
         let passwordPolicy = try PasswordPolicy.load(path: configuration.commonPasswordsFile)
         // Definitions are checked before the database is touched; the recorded versions are checked after migrating.
         _ = try FormRegistry.load(directory: configuration.formsDirectory)
+        let linkSecrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
         let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
         do {
@@ -26,6 +27,7 @@ public enum Server {
                 database: client,
                 templates: templates,
                 forms: forms,
+                linkSecrets: linkSecrets,
                 logger: logger,
                 passwordPolicy: passwordPolicy
             )

@@ -12,7 +12,7 @@ struct StakeholderViews: AsyncParsableCommand {
         abstract: "Collects and reports victims', sentencers' and service users' views for probation inspections.",
         discussion: "Settings come from environment variables; see README.md. With no DATABASE_URL and no PG* variables, "
             + "commands use a private PostgreSQL cluster under DATA_DIR (default .data).",
-        subcommands: [Serve.self, Migrate.self, Database.self, FormsCommand.self, UserCommand.self]
+        subcommands: [Serve.self, Migrate.self, Database.self, FormsCommand.self, UserCommand.self, Dev.self]
     )
 }
 
@@ -91,14 +91,14 @@ struct Database: AsyncParsableCommand {
 
     enum Action { case start, stop, status }
 
-    static func perform(_ action: Action) throws {
+    static func perform(_ action: Action) async throws {
         let configuration = try Setup.configuration()
         let logger = Logger(label: "stakeholder-views")
         do {
             let cluster = try EmbeddedCluster(dataDirectory: configuration.dataDirectory + "/postgres")
             switch action {
             case .start:
-                try cluster.start(logger: logger)
+                _ = try await DatabaseSetup.startEmbedded(cluster, logger: logger)
                 print(cluster.connectionString)
             case .stop:
                 try cluster.stop(logger: logger)
@@ -117,19 +117,19 @@ struct Database: AsyncParsableCommand {
         }
     }
 
-    struct Start: ParsableCommand {
+    struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create (if needed) and start the cluster; print its connection string.")
-        func run() throws { try Database.perform(.start) }
+        func run() async throws { try await Database.perform(.start) }
     }
 
-    struct Stop: ParsableCommand {
+    struct Stop: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop the cluster.")
-        func run() throws { try Database.perform(.stop) }
+        func run() async throws { try await Database.perform(.stop) }
     }
 
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Say whether the cluster is running (exit 3 when it is not).")
-        func run() throws { try Database.perform(.status) }
+        func run() async throws { try await Database.perform(.status) }
     }
 }
 
@@ -286,6 +286,101 @@ struct UserCommand: AsyncParsableCommand {
             let email = email
             try await UserCommand.perform { accounts in try await accounts.disable(email: email) }
             print("user disabled")
+        }
+    }
+}
+
+struct Dev: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tools for developers: benchmarks and synthetic data.",
+        subcommands: [BenchDatabase.self, DemoLinks.self]
+    )
+
+    struct DemoLinks: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "demo-links",
+            abstract: "Create a demonstration inspection (if needed) and print new questionnaire links: one 'token code' line each."
+        )
+
+        @Option(help: "How many links (1 to 500).")
+        var count = 1
+
+        @Option(help: "Language of the links: en, cy or both.")
+        var language = "en"
+
+        func validate() throws {
+            guard (1...500).contains(count) else { throw ValidationError("--count must be from 1 to 500") }
+            guard ["en", "cy", "both"].contains(language) else { throw ValidationError("--language must be en, cy or both") }
+        }
+
+        func run() async throws {
+            let configuration = try Setup.configuration()
+            do {
+                let links = try await DemoData.issueLinks(configuration, count: count, language: language, logger: Logger(label: "demo"))
+                for link in links { print("\(link.token) \(LinkSecrets.display(code: link.code))") }
+            } catch {
+                Setup.fail("\(error)")
+            }
+        }
+    }
+
+    struct BenchDatabase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bench-db",
+            abstract: "The Swift half of scripts/bench-db: INSERT transactions per second, or COPY rows per second."
+        )
+
+        enum Mode: String, ExpressibleByArgument, CaseIterable {
+            case insert, copy
+        }
+
+        @Argument(help: "insert or copy.")
+        var mode: Mode
+
+        @Option(help: "Concurrent clients for insert (pgbench -c).")
+        var clients = 16
+
+        @Option(help: "Seconds to run insert for (pgbench -T).")
+        var seconds = 10
+
+        @Option(help: "CSV file for copy.")
+        var file: String?
+
+        @Option(help: "Table for copy.")
+        var table = "bench_copy"
+
+        func validate() throws {
+            guard (1...200).contains(clients) else { throw ValidationError("--clients must be from 1 to 200") }
+            guard (1...600).contains(seconds) else { throw ValidationError("--seconds must be from 1 to 600") }
+            if mode == .copy, file == nil { throw ValidationError("copy needs --file") }
+        }
+
+        func run() async throws {
+            let configuration = try Setup.configuration()
+            guard !configuration.databaseURL.isEmpty else { Setup.fail("set DATABASE_URL to the benchmark database") }
+            let logger = Logger(label: "bench")
+            do {
+                switch mode {
+                case .insert:
+                    let tps = try await DatabaseBenchmark.inserts(
+                        connectionString: configuration.databaseURL,
+                        clients: clients,
+                        duration: .seconds(seconds),
+                        logger: logger
+                    )
+                    print(String(format: "%.1f", tps))
+                case .copy:
+                    let result = try await DatabaseBenchmark.copy(
+                        connectionString: configuration.databaseURL,
+                        file: file ?? "",
+                        table: table,
+                        logger: logger
+                    )
+                    print(String(format: "%d %.1f", result.rows, result.perSecond))
+                }
+            } catch {
+                Setup.fail("\(error)")
+            }
         }
     }
 }

@@ -80,9 +80,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self.init(year: y, month: m, day: d)
     }
 
-    /// The day on which `date` falls in UTC.
-    public init(_ date: Date) {
-        let (days, _) = Int(date.timeIntervalSince1970.rounded(.down)).floorDivided(by: 86_400)
+    /// The day on which `date` falls in `timeZone` (UTC by default).
+    public init(_ date: Date, timeZone: TimeZone = .gmt) {
+        let offset = timeZone.secondsFromGMT(for: date)
+        let (days, _) = (Int(date.timeIntervalSince1970.rounded(.down)) + offset).floorDivided(by: 86_400)
         let civil = CivilDate(daysSinceEpoch: days)
         self.year = civil.year
         self.month = civil.month

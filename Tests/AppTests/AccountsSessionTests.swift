@@ -12,11 +12,11 @@ struct AccountsSessionTests {
     func idleTimeout() async throws {
         try await TestApp.run { client, app in
             let browser = try await app.signedIn(client, as: .inspector)
-            app.clock.advance(29 * 60)
+            app.clock.advance(by: 29 * 60)
             #expect(try await browser.get("/staff").status == .ok)
-            app.clock.advance(29 * 60)
+            app.clock.advance(by: 29 * 60)
             #expect(try await browser.get("/staff").status == .ok)
-            app.clock.advance(30 * 60)
+            app.clock.advance(by: 30 * 60)
             let expired = try await browser.get("/staff")
             #expect(expired.status == .seeOther)
             #expect(expired.headers[.location] == "/sign-in?return=/staff")
@@ -29,10 +29,10 @@ struct AccountsSessionTests {
         try await TestApp.run { client, app in
             let browser = try await app.signedIn(client, as: .inspector)
             for _ in 0..<28 {  // 11 hours 40 minutes
-                app.clock.advance(25 * 60)
+                app.clock.advance(by: 25 * 60)
                 #expect(try await browser.get("/staff").status == .ok)
             }
-            app.clock.advance(25 * 60)  // 12 hours 5 minutes after sign-in
+            app.clock.advance(by: 25 * 60)  // 12 hours 5 minutes after sign-in
             #expect(try await browser.get("/staff").status == .seeOther)
         }
     }
@@ -42,9 +42,9 @@ struct AccountsSessionTests {
         let configure: @Sendable (inout AppConfiguration) -> Void = { $0.sessionIdleTimeout = .seconds(120) }
         try await TestApp.run(configure: configure) { client, app in
             let browser = try await app.signedIn(client, as: .inspector)
-            app.clock.advance(100)
+            app.clock.advance(by: 100)
             #expect(try await browser.get("/staff").status == .ok)
-            app.clock.advance(121)
+            app.clock.advance(by: 121)
             #expect(try await browser.get("/staff").status == .seeOther)
         }
     }
@@ -106,7 +106,7 @@ struct AccountsSessionTests {
         try await TestApp.run { client, app in
             let browser = try await app.signedIn(client, as: .admin)
             try await browser.get("/admin/users/new")
-            app.clock.advance(31 * 60)
+            app.clock.advance(by: 31 * 60)
             let posted = try await browser.post(
                 "/admin/users/new",
                 [("display-name", "Ffion Jones"), ("email", "ffion@example.gov.uk"), ("role", "inspector"), ("organisation", "")]
@@ -141,7 +141,7 @@ struct AccountsSessionTests {
         try await TestApp.run { client, app in
             let browser = try await app.signedIn(client, as: .admin)
             try await browser.get("/account/password")
-            app.clock.advance(31 * 60)
+            app.clock.advance(by: 31 * 60)
             let posted = try await browser.post("/admin/users/new", [("display-name", "Secret Name"), ("new-password", "hunter2 hunter2")])
             let location = try #require(posted.headers[.location])
             let restore = String(location.split(separator: "restore=")[1])
@@ -161,7 +161,7 @@ struct AccountsSessionTests {
     func expiredPostWithoutTokenNotKept() async throws {
         try await TestApp.run { client, app in
             let browser = try await app.signedIn(client, as: .admin)
-            app.clock.advance(31 * 60)
+            app.clock.advance(by: 31 * 60)
             let posted = try await browser.post("/admin/users/new", [("display-name", "Forged")], csrf: "")
             #expect(posted.status == .seeOther)
             #expect(posted.headers[.location] == "/sign-in?return=/admin/users/new")
@@ -177,11 +177,11 @@ struct AccountsSessionHousekeepingTests {
         try await TestApp.run { client, app in
             let old = try await app.signedIn(client, as: .admin)
             try await old.get("/admin/users/new")
-            app.clock.advance(31 * 60)
+            app.clock.advance(by: 31 * 60)
             try await old.post("/admin/users/new", [("display-name", "Kept")])
             #expect(try await app.db.query("SELECT 1 FROM form_stash").count == 1)
             let stale = try await app.signedIn(client, as: .vlo)
-            app.clock.advance(31 * 60)
+            app.clock.advance(by: 31 * 60)
             _ = stale
             // The stash (30 minutes) and the VLO's idle session have both run out; the next sign-in clears them.
             try await StaffBrowser(client).signIn("admin@example.gov.uk", TestApp.password)

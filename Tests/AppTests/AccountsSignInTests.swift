@@ -10,7 +10,8 @@ import Testing
 struct AccountsSignInTests {
     @Test("a correct email and password start a session with an HttpOnly, SameSite, Secure cookie holding only a random id")
     func signInSetsCookie() async throws {
-        try await TestApp.run { client, app in
+        let configure: @Sendable (inout AppConfiguration) -> Void = { $0.cookieSecure = true }
+        try await TestApp.run(configure: configure) { client, app in
             try await app.createUser("inspector@example.gov.uk", role: .inspector)
             let browser = StaffBrowser(client)
             try await browser.get("/sign-in")
@@ -34,7 +35,7 @@ struct AccountsSignInTests {
         }
     }
 
-    @Test("COOKIE_SECURE=false leaves Secure off the session cookie for local use")
+    @Test("COOKIE_SECURE=false (the default) leaves Secure off the session cookie for local use")
     func cookieNotSecureWhenConfigured() async throws {
         let configure: @Sendable (inout AppConfiguration) -> Void = { $0.cookieSecure = false }
         try await TestApp.run(configure: configure) { client, app in
@@ -144,14 +145,14 @@ struct AccountsSignInTests {
             #expect(locked.text.contains("Too many attempts"))
             #expect(browser.cookies[Accounts.sessionCookie] == nil)
             // The delay grows: the next failure after the lock ends locks for 60 seconds.
-            app.clock.advance(31)
+            app.clock.advance(by: 31)
             #expect(
                 try await browser.post("/sign-in", [("email", "inspector@example.gov.uk"), ("password", "wrong password here")]).status == .badRequest
             )
             let longer = try await browser.post("/sign-in", [("email", "inspector@example.gov.uk"), ("password", TestApp.password)])
             #expect(longer.status == .tooManyRequests)
             #expect(longer.headers[.retryAfter] == "60")
-            app.clock.advance(61)
+            app.clock.advance(by: 61)
             try await browser.signIn("inspector@example.gov.uk", TestApp.password)
             // Success clears the account's count.
             #expect(try await app.db.query("SELECT 1 FROM sign_in_throttle WHERE scope = 'account'").isEmpty)

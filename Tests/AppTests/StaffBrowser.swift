@@ -4,20 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Postgres
-import Synchronization
 import Testing
-
-/// A clock for the application that tests move by hand.
-final class TestClock: Sendable {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-
-    var now: Date { current.withLock { $0 } }
-
-    /// Moves time forward by `seconds`.
-    func advance(_ seconds: TimeInterval) {
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
-    }
-}
 
 /// A browser for staff pages over the router test client: keeps cookies, and fills in the CSRF token of the last
 /// page it saw unless a test gives its own.

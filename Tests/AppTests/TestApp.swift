@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Postgres
+import Synchronization
 import TestSupport
 
 /// The project folder, found from this file's path so tests do not depend on the working directory.
@@ -27,6 +28,7 @@ struct TestApp {
     /// Builds the app on a fresh, migrated schema and runs `body` with a router-level test client. Bcrypt runs at
     /// cost 4 here (the `BCRYPT_COST` variable cannot go below 12).
     static func run(
+        clock: TestClock = TestClock(),
         configure: (inout AppConfiguration) -> Void = { _ in },
         throttle: ThrottlePolicy = ThrottlePolicy(),
         _ body: @escaping @Sendable (any TestClientProtocol, TestApp) async throws -> Void
@@ -41,12 +43,12 @@ struct TestApp {
             configuration.commonPasswordsFile = projectRoot + "/data/common-passwords.txt"
             configuration.bcryptCost = 4
             configure(&configuration)
-            let clock = TestClock()
             let dependencies = AppDependencies(
                 configuration: configuration,
                 database: client,
                 templates: try await Templates(directory: configuration.templatesDirectory),
                 forms: try FormRegistry.load(directory: configuration.formsDirectory),
+                linkSecrets: testLinkSecrets,
                 logger: quietLogger,
                 passwordPolicy: try PasswordPolicy.load(path: configuration.commonPasswordsFile),
                 throttlePolicy: throttle,
@@ -63,3 +65,21 @@ extension TestResponse {
     /// The body as UTF-8 text.
     var text: String { String(buffer: body) }
 }
+
+/// A clock tests move by hand. Starts at 2026-11-26 10:00 UTC.
+final class TestClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_795_687_200))
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) {
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+
+    func set(_ date: Date) {
+        current.withLock { $0 = date }
+    }
+}
+
+/// A fixed link secret for tests.
+let testLinkSecrets = LinkSecrets(secret: Array(repeating: 7, count: 32))

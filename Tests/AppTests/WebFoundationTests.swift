@@ -32,6 +32,7 @@ struct WebFoundationTests {
             database: unreachable,
             templates: try await Templates(directory: projectRoot + "/templates"),
             forms: try .load(directory: projectRoot + "/forms"),
+            linkSecrets: testLinkSecrets,
             logger: quietLogger,
             passwordPolicy: PasswordPolicy(commonPasswords: [])
         )

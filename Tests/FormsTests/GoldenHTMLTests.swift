@@ -46,12 +46,12 @@ struct GoldenHTMLTests {
         #expect(html == expected, "\(name) differs; run with UPDATE_GOLDEN=1 and review the diff")
     }
 
-    @Test("a two-question page with nothing answered shows both errors, in English and Welsh", arguments: [Language.en, .cy])
+    @Test("a two-question page with a code outside the options on each shows both errors, in English and Welsh", arguments: [Language.en, .cy])
     func victimPageWithErrors(language: Language) throws {
         let html = try render(
             "victim-questionnaire",
             page: "your_vlo",
-            post: [],
+            post: [("v13_vlo_knowledge", "bogus"), ("v15_treated_with_respect", "<script>")],
             previous: ["v5_named_vlo": .codes(["yes"])],
             language: language
         )

@@ -104,7 +104,7 @@ public struct Accounts: Sendable {
             let first = forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if !first.isEmpty && first.count <= 64 { return first }
         }
-        return context.peerAddress ?? "unknown"
+        return context.clientAddress
     }
 
     /// The audit actor for a request: the signed-in user, if any, and the client address.

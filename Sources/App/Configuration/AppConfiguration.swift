@@ -8,8 +8,8 @@ import Postgres
 /// does not parse stops the command with one line naming the variable and what it expects.
 ///
 /// Staff accounts (issue 4) add:
-/// - `COOKIE_SECURE` (default `true`): mark the session cookie Secure; set `false` only to sign in over plain HTTP
-///   on a machine other than localhost.
+/// - `COOKIE_SECURE` (shared with the victims' pages, default `false`): the staff session cookie is Secure too;
+///   set `true` wherever the service is served over HTTPS.
 /// - `SESSION_IDLE_TIMEOUT` (seconds, default 1800): a staff session unused this long ends (60 to 86400).
 /// - `SESSION_ABSOLUTE_TIMEOUT` (seconds, default 43200): a staff session this old ends however busy (300 to 604800).
 /// - `BCRYPT_COST` (default 12): bcrypt cost for staff passwords, 12 to 16; lower values are refused.
@@ -35,9 +35,10 @@ public struct AppConfiguration: Sendable {
     public var formsDirectory = "forms"
     public var templatesDirectory = "templates"
     public var publicDirectory = "Public"
+    /// Marks cookies Secure (sent over HTTPS only). Set true wherever the service is served over HTTPS.
+    public var cookieSecure = false
 
     // Staff accounts.
-    public var cookieSecure = true
     public var sessionIdleTimeout: Duration = .seconds(30 * 60)
     public var sessionAbsoluteTimeout: Duration = .seconds(12 * 3600)
     /// At least `minimumBcryptCost` when read from `BCRYPT_COST`; tests may set a lower value directly.
@@ -99,11 +100,11 @@ public struct AppConfiguration: Sendable {
             }
             logLevel = level
         }
+        if let value = try boolean("COOKIE_SECURE") { cookieSecure = value }
         if let value = text("SQL_DIR") { sqlDirectory = value }
         if let value = text("FORMS_DIR") { formsDirectory = value }
         if let value = text("TEMPLATES_DIR") { templatesDirectory = value }
         if let value = text("PUBLIC_DIR") { publicDirectory = value }
-        if let value = try boolean("COOKIE_SECURE") { cookieSecure = value }
         if let value = try seconds("SESSION_IDLE_TIMEOUT", 60...86400) { sessionIdleTimeout = value }
         if let value = try seconds("SESSION_ABSOLUTE_TIMEOUT", 300...604_800) { sessionAbsoluteTimeout = value }
         if let value = try integer("BCRYPT_COST", Self.minimumBcryptCost...16) { bcryptCost = value }

@@ -28,13 +28,7 @@ public struct DatabaseSetup: Sendable {
             return DatabaseSetup(source: .configured, connectionString: "")
         }
         let cluster = try EmbeddedCluster(dataDirectory: configuration.dataDirectory + "/postgres")
-        let started = try cluster.start(logger: logger)
-        do {
-            try await createDatabaseIfMissing(cluster, logger: logger)
-        } catch {
-            if started { try? cluster.stop(logger: logger) }
-            throw error
-        }
+        let started = try await startEmbedded(cluster, logger: logger)
         return DatabaseSetup(source: .embedded(cluster, startedHere: started), connectionString: cluster.connectionString)
     }
 
@@ -47,6 +41,19 @@ public struct DatabaseSetup: Sendable {
                 logger.error("embedded PostgreSQL did not stop", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// Starts the embedded cluster if needed and makes sure the application database exists. Returns true when this
+    /// call started the cluster.
+    public static func startEmbedded(_ cluster: EmbeddedCluster, logger: Logger) async throws -> Bool {
+        let started = try cluster.start(logger: logger)
+        do {
+            try await createDatabaseIfMissing(cluster, logger: logger)
+        } catch {
+            if started { try? cluster.stop(logger: logger) }
+            throw error
+        }
+        return started
     }
 
     private static func createDatabaseIfMissing(_ cluster: EmbeddedCluster, logger: Logger) async throws {

@@ -1,14 +1,13 @@
 import Hummingbird
 import Logging
-import NIOCore
 
 /// The request context for every route. Staff pages find the signed-in session, the parsed form and any form restored
 /// after a sign-in here (set by `StaffMiddleware`).
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
 
-    /// The peer's IP address, or nil when there is no socket (router tests).
-    public let peerAddress: String?
+    /// The client's address (without port), for rate limits; "unknown" when the transport has none (tests).
+    public var clientAddress: String
 
     // Staff accounts: set by StaffMiddleware.
     /// The signed-in session on staff pages; nil on public pages.
@@ -22,7 +21,7 @@ public struct AppRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        peerAddress = source.channel.remoteAddress?.ipAddress
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Form posts larger than this are refused with 413 before they are read.

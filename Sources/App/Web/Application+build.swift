@@ -11,10 +11,11 @@ public struct AppDependencies: Sendable {
     public let database: PostgresClient
     public let templates: Templates
     public let forms: FormRegistry
+    public let linkSecrets: LinkSecrets
     public let logger: Logger
-    // Staff accounts.
-    /// The time now: the system clock in service, a movable clock in tests (session expiry, throttling).
+    /// The current time; tests inject a clock they move.
     public let now: @Sendable () -> Date
+    // Staff accounts.
     /// Rules for new passwords, with the common-passwords list (`COMMON_PASSWORDS_FILE`).
     public let passwordPolicy: PasswordPolicy
     /// Limits on failed sign-ins.
@@ -27,6 +28,7 @@ public struct AppDependencies: Sendable {
         database: PostgresClient,
         templates: Templates,
         forms: FormRegistry,
+        linkSecrets: LinkSecrets,
         logger: Logger,
         passwordPolicy: PasswordPolicy,
         throttlePolicy: ThrottlePolicy = ThrottlePolicy(),
@@ -36,11 +38,17 @@ public struct AppDependencies: Sendable {
         self.database = database
         self.templates = templates
         self.forms = forms
+        self.linkSecrets = linkSecrets
         self.logger = logger
         self.passwordPolicy = passwordPolicy
         self.throttlePolicy = throttlePolicy
         self.now = now
     }
+
+    /// Today's date in UK terms (the service's dates are calendar days in Europe/London).
+    public var today: LocalDate { LocalDate(now(), timeZone: Self.london) }
+
+    static let london = TimeZone(identifier: "Europe/London") ?? .gmt
 
     /// The staff-accounts capability over these dependencies.
     public var accounts: Accounts { Accounts(dependencies: self) }
@@ -76,6 +84,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         )
     )
     HomeRoutes(dependencies: dependencies).register(on: router)
+    VictimRoutes(dependencies: dependencies).register(on: router)
     // Staff pages: each declares the permission it needs on the one staff group (sessions, CSRF).
     let staff = StaffRouter(router: router, dependencies: dependencies)
     AccountsRoutes(dependencies: dependencies).register(on: router, staff: staff)

@@ -1,0 +1,452 @@
+import Forms
+import Foundation
+import Hummingbird
+import Postgres
+
+/// The victim's journey: the start page behind a link or an access code, one page per question group, check your
+/// answers, submit once, confirmation, withdrawal. No account; a short-lived session cookie names the invitation.
+struct VictimRoutes: Sendable {
+    let dependencies: AppDependencies
+    let invitations: InvitationStore
+    let sessions: VictimSessionStore
+    let guesses: RateLimiter
+
+    static let formID = "victim-questionnaire"
+    static let neutralExit = "https://www.bbc.co.uk/weather"
+
+    init(dependencies: AppDependencies) {
+        self.dependencies = dependencies
+        invitations = InvitationStore(database: dependencies.database, secrets: dependencies.linkSecrets)
+        sessions = VictimSessionStore(database: dependencies.database)
+        guesses = RateLimiter(database: dependencies.database, bucket: "victim-link", limit: 30, window: 15 * 60)
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/q/:token") { request, context in try await startPage(request, context) }
+        router.post("/q/:token") { request, context in try await begin(request, context) }
+        router.get("/start") { request, _ in codePage(language(request), code: "", error: false) }
+        router.post("/start") { request, context in try await enterCode(request, context) }
+        router.get("/questionnaire") { request, context in try await resume(request, context) }
+        router.get("/questionnaire/page/:page") { request, context in try await showPage(request, context) }
+        router.post("/questionnaire/page/:page") { request, context in try await answerPage(request, context) }
+        router.get("/questionnaire/check") { request, context in try await checkPage(request, context) }
+        router.post("/questionnaire/submit") { request, context in try await submit(request, context) }
+        router.get("/questionnaire/done") { request, context in try await donePage(request, context) }
+        router.get("/questionnaire/withdraw") { request, context in try await withdrawPage(request, context) }
+        router.post("/questionnaire/withdraw") { request, context in try await withdraw(request, context) }
+        router.get("/questionnaire/language/:language") { request, context in try await switchLanguage(request, context) }
+        router.get("/exit") { request, _ in try await exit(request) }
+        router.get("/privacy") { request, _ in
+            let lang = language(request)
+            return page("victim/privacy", lang, LanguageOnly(otherLanguageHref: "/privacy?lang=\(lang.other.rawValue)"))
+        }
+        router.get("/accessibility") { request, _ in
+            let lang = language(request)
+            return page("victim/accessibility", lang, LanguageOnly(otherLanguageHref: "/accessibility?lang=\(lang.other.rawValue)"))
+        }
+    }
+
+    // MARK: Start
+
+    private func startPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        let now = dependencies.now()
+        guard let invitation = try await lookUp(token: token, context: context, now: now) else {
+            return try await refusal(request, context, now: now)
+        }
+        try await invitations.markOpened(invitation.id, now: now)
+        let lang = request.uri.queryParameters.get("lang").flatMap(Language.init(rawValue:)) ?? invitation.defaultLanguage
+        let status = invitation.effectiveStatus(on: dependencies.today)
+        return page(
+            "victim/start",
+            lang,
+            StartModel(
+                action: "/q/\(token)",
+                alreadyAnswered: status == .submitted,
+                resuming: status == .inProgress,
+                otherLanguageHref: "/q/\(token)?lang=\(lang.other.rawValue)"
+            )
+        )
+    }
+
+    private func begin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        let now = dependencies.now()
+        let post = try? await FormPost.read(request, context: context)
+        let lang = post?["lang"].flatMap(Language.init(rawValue:)) ?? .en
+        guard let invitation = try await lookUp(token: token, context: context, now: now) else {
+            return try await refusal(request, context, now: now, language: lang)
+        }
+        return try await startSession(invitation, code: dependencies.linkSecrets.code(for: token.lowercased()), language: lang, now: now)
+    }
+
+    private func enterCode(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let now = dependencies.now()
+        guard let post = try? await FormPost.read(request, context: context) else { return badRequest(.en) }
+        let lang = post["lang"].flatMap(Language.init(rawValue:)) ?? .en
+        let typed = post["code"] ?? ""
+        guard let code = LinkSecrets.normalise(code: typed) else {
+            return codePage(lang, code: String(typed.prefix(40)), error: true)
+        }
+        if try await guesses.isBlocked(context.clientAddress, now: now) { return tooMany(lang) }
+        guard let invitation = try await invitations.find(code: code), usable(invitation) else {
+            _ = try await guesses.allow(context.clientAddress, now: now)
+            return page("victim/not-working", lang, Empty(), status: .notFound)
+        }
+        return try await startSession(invitation, code: code, language: lang, now: now)
+    }
+
+    /// Finds a usable invitation for a token, counting failures against the client's address.
+    private func lookUp(token: String, context: AppRequestContext, now: Date) async throws -> InvitationAccess? {
+        if try await guesses.isBlocked(context.clientAddress, now: now) { return nil }
+        guard let invitation = try await invitations.find(token: token), usable(invitation) else {
+            _ = try await guesses.allow(context.clientAddress, now: now)
+            return nil
+        }
+        return invitation
+    }
+
+    /// Links that were submitted stay usable (to see the confirmation and withdraw); expired, revoked and withdrawn
+    /// ones do not.
+    private func usable(_ invitation: InvitationAccess) -> Bool {
+        switch invitation.effectiveStatus(on: dependencies.today) {
+        case .issued, .opened, .inProgress, .submitted: true
+        case .expired, .revoked, .withdrawn: false
+        }
+    }
+
+    private func refusal(_ request: Request, _ context: AppRequestContext, now: Date, language: Language? = nil) async throws -> Response {
+        let lang = language ?? self.language(request)
+        if try await guesses.isBlocked(context.clientAddress, now: now) { return tooMany(lang) }
+        return page("victim/not-working", lang, Empty(), status: .notFound)
+    }
+
+    private func startSession(_ invitation: InvitationAccess, code: String, language: Language, now: Date) async throws -> Response {
+        let cookie = try await sessions.start(invitationID: invitation.id, code: code, language: language, now: now)
+        if invitation.status != .submitted { try await invitations.markStarted(invitation.id, now: now) }
+        var response = Response.redirect(to: "/questionnaire", type: .normal)
+        response.setCookie(
+            Cookie(
+                name: VictimSessionStore.cookieName,
+                value: cookie,
+                path: "/",
+                secure: dependencies.configuration.cookieSecure,
+                httpOnly: true,
+                sameSite: .strict
+            )
+        )
+        return response
+    }
+
+    // MARK: Questions
+
+    /// The session, its invitation and the form, or the page to show instead.
+    private func current(_ request: Request) async throws -> Result<Journey, Refusal> {
+        let lang = language(request)
+        guard let cookie = request.cookies[VictimSessionStore.cookieName]?.value,
+            let session = try await sessions.find(cookie: cookie, now: dependencies.now())
+        else { return .failure(Refusal(response: page("victim/session-expired", lang, Empty(), status: .forbidden))) }
+        guard let invitation = try await invitations.find(id: session.invitationID), usable(invitation),
+            let form = dependencies.forms.current(id: Self.formID)
+        else { return .failure(Refusal(response: page("victim/not-working", session.language, Empty(), status: .notFound))) }
+        return .success(Journey(cookie: cookie, session: session, invitation: invitation, form: form))
+    }
+
+    private func resume(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey: Journey
+        switch try await current(request) {
+        case .success(let found): journey = found
+        case .failure(let refusal): return refusal.response
+        }
+        if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
+        let answers = try await invitations.draft(journey.invitation.id)
+        let pages = journey.form.shownPages(answers: answers)
+        let next = pages.first { page in page.questions.allSatisfy { answers[$0.id] == nil } }
+        return .redirect(to: next.map { "/questionnaire/page/\($0.id)" } ?? "/questionnaire/check", type: .normal)
+    }
+
+    private func showPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey: Journey
+        switch try await current(request) {
+        case .success(let found): journey = found
+        case .failure(let refusal): return refusal.response
+        }
+        if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
+        let answers = try await invitations.draft(journey.invitation.id)
+        guard let formPage = journey.form.page(id: context.parameters.get("page") ?? ""),
+            journey.form.shownPages(answers: answers).contains(where: { $0.id == formPage.id })
+        else { return page("victim/page-not-found", journey.session.language, notFoundModel(journey.session.language), status: .notFound) }
+        return questionPage(journey, formPage, answers: answers, errors: [], returnTo: request.uri.queryParameters.get("return"))
+    }
+
+    private func answerPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey: Journey
+        switch try await current(request) {
+        case .success(let found): journey = found
+        case .failure(let refusal): return refusal.response
+        }
+        let lang = journey.session.language
+        guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
+        guard post["csrf_token"] == journey.session.csrfToken else { return badRequest(lang, status: .forbidden) }
+        if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
+        let previous = try await invitations.draft(journey.invitation.id)
+        guard let formPage = journey.form.page(id: context.parameters.get("page") ?? ""),
+            journey.form.shownPages(answers: previous).contains(where: { $0.id == formPage.id })
+        else { return page("victim/page-not-found", lang, notFoundModel(lang), status: .notFound) }
+        let returnTo = post["return"] == "check" ? "check" : nil
+        let now = dependencies.now()
+        let submission = journey.form.submit(page: formPage, post: post.pairs, previous: previous, language: lang)
+        if post["action"] == "switch-language" {
+            // Keep what was typed, valid or not, and show the same page in the other language.
+            try await invitations.saveDraft(journey.invitation.id, form: journey.form, answers: submission.answers, now: now)
+            try await sessions.setLanguage(cookie: journey.cookie, lang.other)
+            var switched = journey
+            switched.session.language = lang.other
+            return questionPage(switched, formPage, answers: submission.answers, errors: [], returnTo: returnTo)
+        }
+        if !submission.errors.isEmpty {
+            return questionPage(journey, formPage, answers: submission.answers, errors: submission.errors, returnTo: returnTo)
+        }
+        try await invitations.saveDraft(journey.invitation.id, form: journey.form, answers: submission.answers, now: now)
+        if returnTo == "check" { return .redirect(to: "/questionnaire/check", type: .normal) }
+        let pages = journey.form.shownPages(answers: submission.answers)
+        let index = pages.firstIndex { $0.id == formPage.id } ?? pages.count
+        let next = index + 1 < pages.count ? "/questionnaire/page/\(pages[index + 1].id)" : "/questionnaire/check"
+        return .redirect(to: next, type: .normal)
+    }
+
+    private func questionPage(_ journey: Journey, _ formPage: FormPage, answers: Answers, errors: [FieldError], returnTo: String?) -> Response {
+        let lang = journey.session.language
+        let form = journey.form
+        let pages = form.shownPages(answers: answers)
+        let index = pages.firstIndex { $0.id == formPage.id } ?? 0
+        let back = returnTo == "check" ? "/questionnaire/check" : (index > 0 ? "/questionnaire/page/\(pages[index - 1].id)" : nil)
+        let model = QuestionModel(
+            pageTitle: FormRenderer.pageTitle(page: formPage, of: form, answers: answers, hasErrors: !errors.isEmpty, language: lang),
+            backHref: back,
+            action: "/questionnaire/page/\(formPage.id)",
+            csrf: journey.session.csrfToken,
+            errorSummary: FormRenderer.renderErrorSummary(errors: errors, language: lang),
+            questions: FormRenderer.render(page: formPage, of: form, answers: answers, errors: errors, language: lang),
+            returnTo: returnTo ?? "",
+            progress: "\(VictimText.questionProgress.text(lang)) \(index + 1) / \(pages.count)",
+            otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/page/\(formPage.id)"
+        )
+        return page("victim/question", lang, model, status: errors.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    // MARK: Check, submit, done
+
+    private func checkPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey: Journey
+        switch try await current(request) {
+        case .success(let found): journey = found
+        case .failure(let refusal): return refusal.response
+        }
+        if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
+        let lang = journey.session.language
+        let answers = try await invitations.draft(journey.invitation.id)
+        let rows = journey.form.shownPages(answers: answers).flatMap { formPage in
+            journey.form.shownQuestions(on: formPage, answers: answers).map { question in
+                CheckRow(
+                    question: question.label.text(lang),
+                    answer: Self.display(answers[question.id], question: question, language: lang),
+                    href: "/questionnaire/page/\(formPage.id)?return=check"
+                )
+            }
+        }
+        return page(
+            "victim/check",
+            lang,
+            CheckModel(
+                rows: rows,
+                csrf: journey.session.csrfToken,
+                otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/check"
+            )
+        )
+    }
+
+    private func submit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey: Journey
+        switch try await current(request) {
+        case .success(let found): journey = found
+        case .failure(let refusal): return refusal.response
+        }
+        let lang = journey.session.language
+        guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
+        guard post["csrf_token"] == journey.session.csrfToken else { return badRequest(lang, status: .forbidden) }
+        let answers = journey.form.pruneHidden(try await invitations.draft(journey.invitation.id))
+        if let first = journey.form.validate(answers: answers, language: lang).first,
+            let formPage = journey.form.pages.first(where: { $0.questions.contains { $0.id == first.questionId } })
+        {
+            return .redirect(to: "/questionnaire/page/\(formPage.id)?return=check", type: .normal)
+        }
+        let outcome = try await invitations.submit(
+            journey.invitation.id,
+            form: journey.form,
+            answers: answers,
+            language: lang,
+            withdrawalKey: dependencies.linkSecrets.withdrawalKey(journey.session.code),
+            today: dependencies.today,
+            now: dependencies.now()
+        )
+        switch outcome {
+        case .stored:
+            context.logger.info("victim response stored", metadata: ["inspection.id": "\(journey.invitation.inspectionID)"])
+            return .redirect(to: "/questionnaire/done", type: .normal)
+        case .alreadySubmitted:
+            return .redirect(to: "/questionnaire/done", type: .normal)
+        case .unavailable:
+            return page("victim/not-working", lang, Empty(), status: .notFound)
+        }
+    }
+
+    private func donePage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey: Journey
+        switch try await current(request) {
+        case .success(let found): journey = found
+        case .failure(let refusal): return refusal.response
+        }
+        guard journey.invitation.status == .submitted else { return .redirect(to: "/questionnaire", type: .normal) }
+        let lang = journey.session.language
+        return page("victim/done", lang, LanguageOnly(otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/done"))
+    }
+
+    private func withdrawPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey: Journey
+        switch try await current(request) {
+        case .success(let found): journey = found
+        case .failure(let refusal): return refusal.response
+        }
+        guard journey.invitation.status == .submitted else { return .redirect(to: "/questionnaire", type: .normal) }
+        let lang = journey.session.language
+        return page(
+            "victim/withdraw",
+            lang,
+            CheckModel(
+                rows: [],
+                csrf: journey.session.csrfToken,
+                otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/withdraw"
+            )
+        )
+    }
+
+    private func withdraw(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey: Journey
+        switch try await current(request) {
+        case .success(let found): journey = found
+        case .failure(let refusal): return refusal.response
+        }
+        let lang = journey.session.language
+        guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
+        guard post["csrf_token"] == journey.session.csrfToken else { return badRequest(lang, status: .forbidden) }
+        let outcome = try await invitations.withdraw(
+            journey.invitation.id,
+            withdrawalKey: dependencies.linkSecrets.withdrawalKey(journey.session.code),
+            today: dependencies.today,
+            now: dependencies.now()
+        )
+        switch outcome {
+        case .withdrawn, .alreadyWithdrawn:
+            try await sessions.end(cookie: journey.cookie)
+            var response = page("victim/withdrawn", lang, Empty())
+            response.setCookie(expiredCookie())
+            return response
+        case .unavailable:
+            return page("victim/not-working", lang, Empty(), status: .notFound)
+        }
+    }
+
+    // MARK: Language, exit
+
+    private func switchLanguage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let target = context.parameters.get("language").flatMap(Language.init(rawValue:)) ?? .en
+        if let cookie = request.cookies[VictimSessionStore.cookieName]?.value {
+            try await sessions.setLanguage(cookie: cookie, target)
+        }
+        let back: String = request.uri.queryParameters.get("return") ?? "/questionnaire"
+        // Only paths within the questionnaire: never an open redirect.
+        let safe = back.hasPrefix("/questionnaire") && !back.contains("//") ? back : "/questionnaire"
+        return .redirect(to: safe, type: .normal)
+    }
+
+    private func exit(_ request: Request) async throws -> Response {
+        if let cookie = request.cookies[VictimSessionStore.cookieName]?.value {
+            try await sessions.end(cookie: cookie)
+        }
+        var response = Response.redirect(to: Self.neutralExit, type: .normal)
+        response.setCookie(expiredCookie())
+        return response
+    }
+
+    // MARK: Rendering helpers
+
+    private func language(_ request: Request) -> Language {
+        request.uri.queryParameters.get("lang").flatMap(Language.init(rawValue:)) ?? .en
+    }
+
+    private func page(_ template: String, _ lang: Language, _ content: some Sendable, status: HTTPResponse.Status = .ok) -> Response {
+        dependencies.templates.page(template, VictimPage(lang: lang, content: content), status: status)
+    }
+
+    private func codePage(_ lang: Language, code: String, error: Bool) -> Response {
+        page("victim/code", lang, CodeModel(code: code, error: error), status: error ? .unprocessableContent : .ok)
+    }
+
+    private func badRequest(_ lang: Language, status: HTTPResponse.Status = .badRequest) -> Response {
+        page("victim/bad-request", lang, Empty(), status: status)
+    }
+
+    private func tooMany(_ lang: Language) -> Response {
+        var response = page("victim/too-many", lang, Empty(), status: .tooManyRequests)
+        response.headers[.retryAfter] = "900"
+        return response
+    }
+
+    private func notFoundModel(_ lang: Language) -> ErrorPage {
+        lang == .cy
+            ? ErrorPage(title: "Heb ddod o hyd i’r dudalen", message: "Os gwnaethoch deipio’r cyfeiriad gwe, gwiriwch ei fod yn gywir.")
+            : ErrorPage(title: "Page not found", message: "If you typed the web address, check it is correct.")
+    }
+
+    private func expiredCookie() -> Cookie {
+        Cookie(
+            name: VictimSessionStore.cookieName,
+            value: "",
+            maxAge: 0,
+            path: "/",
+            secure: dependencies.configuration.cookieSecure,
+            httpOnly: true,
+            sameSite: .strict
+        )
+    }
+
+    /// An answer as words in `language`, for the check page.
+    static func display(_ answer: AnswerValue?, question: Question, language: Language) -> String {
+        guard let answer else { return VictimText.notAnswered.text(language) }
+        switch answer {
+        case .codes(let codes):
+            let labels = codes.compactMap { question.option(code: $0)?.label.text(language) }
+            return labels.isEmpty ? VictimText.notAnswered.text(language) : labels.joined(separator: ", ")
+        case .text(let text): return text.isEmpty ? VictimText.notAnswered.text(language) : text
+        case .number(let number): return number
+        case .date(let parts): return "\(parts.day)/\(parts.month)/\(parts.year)"
+        }
+    }
+}
+
+/// The session, invitation and form a victim request is about.
+struct Journey: Sendable {
+    let cookie: String
+    var session: VictimSession
+    let invitation: InvitationAccess
+    let form: FormDefinition
+}
+
+struct Refusal: Error {
+    let response: Response
+}
+
+extension Language {
+    var other: Language { self == .cy ? .en : .cy }
+}

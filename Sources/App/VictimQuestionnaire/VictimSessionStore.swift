@@ -1,0 +1,95 @@
+import Crypto
+import Forms
+import Foundation
+import Postgres
+
+/// A victim's browser session while answering: found from the cookie's random id, of which only a hash is stored.
+public struct VictimSession: Sendable {
+    public let invitationID: Int
+    public let csrfToken: String
+    public var language: Language
+    /// The access code, unsealed with the cookie's id: needed for the response's withdrawal key.
+    public let code: String
+}
+
+/// Victim sessions in PostgreSQL. Short-lived: an hour from the last request (DOMAIN.md §7: short timeout).
+public struct VictimSessionStore: Sendable {
+    let database: PostgresClient
+    public static let idleTimeout: TimeInterval = 60 * 60
+    public static let cookieName = "sv_q"
+
+    public init(database: PostgresClient) {
+        self.database = database
+    }
+
+    /// Starts a session for an invitation and returns the cookie value.
+    public func start(invitationID: Int, code: String, language: Language, now: Date) async throws -> String {
+        var generator = SystemRandomNumberGenerator()
+        let raw = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let cookie = raw.map { String(format: "%02x", $0) }.joined()
+        let csrf = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let sealed = try AES.GCM.seal(Data(code.utf8), using: Self.sealingKey(cookie)).combined ?? Data()
+        try await database.execute(
+            """
+            INSERT INTO victim_session (id_hash, invitation_id, code_sealed, csrf_token, language, expires_at)
+            VALUES (\(PostgresBytes(Self.hash(cookie))), \(invitationID), \(PostgresBytes(Array(sealed))), \(csrf),
+                    \(language.rawValue), \(now.addingTimeInterval(Self.idleTimeout)))
+            """
+        )
+        return cookie
+    }
+
+    /// The live session for a cookie value, extending its life; nil when unknown or expired.
+    public func find(cookie: String, now: Date) async throws -> VictimSession? {
+        guard cookie.count == 64, cookie.allSatisfy(\.isHexDigit) else { return nil }
+        let rows = try await database.query(
+            """
+            UPDATE victim_session SET expires_at = \(now.addingTimeInterval(Self.idleTimeout))
+            WHERE id_hash = \(PostgresBytes(Self.hash(cookie))) AND expires_at > \(now)
+            RETURNING invitation_id, code_sealed, csrf_token, language
+            """
+        )
+        guard let row = rows.first else { return nil }
+        let sealed = try row.decode("code_sealed", as: PostgresBytes.self)
+        guard let box = try? AES.GCM.SealedBox(combined: Data(sealed.bytes)),
+            let opened = try? AES.GCM.open(box, using: Self.sealingKey(cookie)),
+            let code = String(data: opened, encoding: .utf8)
+        else { return nil }
+        return VictimSession(
+            invitationID: try row.decode("invitation_id"),
+            csrfToken: try row.decode("csrf_token"),
+            language: Language(rawValue: try row.decode("language")) ?? .en,
+            code: code
+        )
+    }
+
+    /// Remembers the language the person chose.
+    public func setLanguage(cookie: String, _ language: Language) async throws {
+        try await database.execute(
+            "UPDATE victim_session SET language = \(language.rawValue) WHERE id_hash = \(PostgresBytes(Self.hash(cookie)))"
+        )
+    }
+
+    /// Ends a session (the "Exit this page" control, or withdrawal).
+    public func end(cookie: String) async throws {
+        try await database.execute("DELETE FROM victim_session WHERE id_hash = \(PostgresBytes(Self.hash(cookie)))")
+    }
+
+    /// Deletes expired sessions; returns how many.
+    @discardableResult
+    public func purgeExpired(now: Date) async throws -> Int {
+        try await database.execute("DELETE FROM victim_session WHERE expires_at <= \(now)")
+    }
+
+    static func hash(_ cookie: String) -> [UInt8] {
+        Array(SHA256.hash(data: Data("victim-session:\(cookie)".utf8)))
+    }
+
+    static func sealingKey(_ cookie: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: Data(cookie.utf8)),
+            info: Data("stakeholder-views victim session code".utf8),
+            outputByteCount: 32
+        )
+    }
+}
