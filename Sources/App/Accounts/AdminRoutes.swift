@@ -423,12 +423,32 @@ struct AdminRoutes: Sendable {
         return date
     }
 
-    private func checkCode(_ value: String, field: String, errors: inout FieldErrors) {
-        if value.isEmpty {
-            errors.add(field, "Enter a code")
-        } else if value.count > 20 || !value.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "_" || $0 == "-" }) {
-            errors.add(field, "Code must be up to 20 capital letters, digits, hyphens or underscores")
+    /// The reference-data code and name of a provider or area form, checked (codes as the schema's CHECK allows).
+    private func checkCodeAndName(_ form: StaffForm, noun: String, errors: inout FieldErrors) -> (code: String, name: String) {
+        let code = form.trimmed("code")
+        let name = form.trimmed("name")
+        if code.isEmpty {
+            errors.add("code", "Enter a code")
+        } else if code.count > 20 || !code.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "_" || $0 == "-" }) {
+            errors.add("code", "Code must be up to 20 capital letters, digits, hyphens or underscores")
         }
+        checkText(name, field: "name", name: "the \(noun)’s name", maximum: 200, errors: &errors)
+        return (code, name)
+    }
+
+    private func codeField(_ form: StaffForm, example: String, errors: FieldErrors) -> InputField {
+        InputField(
+            id: "code",
+            label: "Code",
+            value: String(form.trimmed("code").prefix(20)),
+            hint: "For example, \(example)",
+            error: errors["code"],
+            maxLength: 20
+        )
+    }
+
+    private func nameField(_ form: StaffForm, errors: FieldErrors) -> InputField {
+        InputField(id: "name", label: "Name", value: String(form.trimmed("name").prefix(200)), error: errors["name"], maxLength: 200)
     }
 
     private func newProviderPage(_ session: StaffSession, form: StaffForm, errors: FieldErrors) async throws -> Response {
@@ -436,15 +456,8 @@ struct AdminRoutes: Sendable {
         let model = ProviderFormPage(
             staff: StaffChrome(session),
             csrfToken: session.csrfToken,
-            code: InputField(
-                id: "code",
-                label: "Code",
-                value: String(form.trimmed("code").prefix(20)),
-                hint: "For example, NPS-WALES",
-                error: errors["code"],
-                maxLength: 20
-            ),
-            name: InputField(id: "name", label: "Name", value: String(form.trimmed("name").prefix(200)), error: errors["name"], maxLength: 200),
+            code: codeField(form, example: "NPS-WALES", errors: errors),
+            name: nameField(form, errors: errors),
             kinds: ProviderKind.allCases.map { Choice(value: $0.rawValue, label: $0.label, checked: form.trimmed("kind") == $0.rawValue) },
             kindError: errors["kind"],
             areas: areas.map { Choice(value: String($0.id), label: "\($0.name) (\($0.code))", checked: form.trimmed("area") == String($0.id)) },
@@ -459,10 +472,7 @@ struct AdminRoutes: Sendable {
     private func createProvider(_ request: Request, _ context: AppRequestContext, _ session: StaffSession) async throws -> Response {
         let form = context.staffForm ?? StaffForm(fields: [])
         var errors = FieldErrors()
-        let code = form.trimmed("code")
-        let name = form.trimmed("name")
-        checkCode(code, field: "code", errors: &errors)
-        checkText(name, field: "name", name: "the provider’s name", maximum: 200, errors: &errors)
+        let (code, name) = checkCodeAndName(form, noun: "provider", errors: &errors)
         let kind = ProviderKind(rawValue: form.trimmed("kind"))
         if kind == nil { errors.add("kind", "Select the kind of provider") }
         let areaID = Int64(form.trimmed("area"))
@@ -501,15 +511,8 @@ struct AdminRoutes: Sendable {
         let model = AreaFormPage(
             staff: StaffChrome(session),
             csrfToken: session.csrfToken,
-            code: InputField(
-                id: "code",
-                label: "Code",
-                value: String(form.trimmed("code").prefix(20)),
-                hint: "For example, WALES",
-                error: errors["code"],
-                maxLength: 20
-            ),
-            name: InputField(id: "name", label: "Name", value: String(form.trimmed("name").prefix(200)), error: errors["name"], maxLength: 200),
+            code: codeField(form, example: "WALES", errors: errors),
+            name: nameField(form, errors: errors),
             countries: [("england", "England"), ("wales", "Wales")].map {
                 Choice(value: $0.0, label: $0.1, checked: form.trimmed("country") == $0.0)
             },
@@ -523,10 +526,7 @@ struct AdminRoutes: Sendable {
     private func createArea(_ request: Request, _ context: AppRequestContext, _ session: StaffSession) async throws -> Response {
         let form = context.staffForm ?? StaffForm(fields: [])
         var errors = FieldErrors()
-        let code = form.trimmed("code")
-        let name = form.trimmed("name")
-        checkCode(code, field: "code", errors: &errors)
-        checkText(name, field: "name", name: "the area’s name", maximum: 200, errors: &errors)
+        let (code, name) = checkCodeAndName(form, noun: "area", errors: &errors)
         let country = form.trimmed("country")
         if !["england", "wales"].contains(country) { errors.add("country", "Select England or Wales") }
         let validFrom = checkDate(form, id: "valid-from", errors: &errors)
