@@ -13,6 +13,7 @@ public enum Server {
         let environment = ProcessInfo.processInfo.environment
         let templates = try await Templates(directory: configuration.templatesDirectory)
         let migrator = try Migrator(directory: configuration.sqlDirectory)
+        let passwordPolicy = try PasswordPolicy.load(path: configuration.commonPasswordsFile)
         // Definitions are checked before the database is touched; the recorded versions are checked after migrating.
         _ = try FormRegistry.load(directory: configuration.formsDirectory)
         let linkSecrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
@@ -27,7 +28,8 @@ public enum Server {
                 templates: templates,
                 forms: forms,
                 linkSecrets: linkSecrets,
-                logger: logger
+                logger: logger,
+                passwordPolicy: passwordPolicy
             )
             let app = buildApplication(dependencies)
             logger.info("listening", metadata: ["http.host": "\(configuration.host)", "http.port": "\(configuration.port)"])

@@ -19,14 +19,18 @@ let projectRoot: String = {
 struct TestApp {
     let dependencies: AppDependencies
     let database: TestDatabase
+    /// The application's clock: starts at a fixed time and moves only when a test moves it.
     let clock: TestClock
 
     var db: PostgresClient { dependencies.database }
+    var accounts: Accounts { dependencies.accounts }
 
-    /// Builds the app on a fresh, migrated schema and runs `body` with a router-level test client.
+    /// Builds the app on a fresh, migrated schema and runs `body` with a router-level test client. Bcrypt runs at
+    /// cost 4 here (the `BCRYPT_COST` variable cannot go below 12).
     static func run(
         clock: TestClock = TestClock(),
         configure: (inout AppConfiguration) -> Void = { _ in },
+        throttle: ThrottlePolicy = ThrottlePolicy(),
         _ body: @escaping @Sendable (any TestClientProtocol, TestApp) async throws -> Void
     ) async throws {
         try await withTestDatabase { client, database in
@@ -36,6 +40,8 @@ struct TestApp {
             configuration.formsDirectory = projectRoot + "/forms"
             configuration.templatesDirectory = projectRoot + "/templates"
             configuration.publicDirectory = projectRoot + "/Public"
+            configuration.commonPasswordsFile = projectRoot + "/data/common-passwords.txt"
+            configuration.bcryptCost = 4
             configure(&configuration)
             let dependencies = AppDependencies(
                 configuration: configuration,
@@ -44,6 +50,8 @@ struct TestApp {
                 forms: try FormRegistry.load(directory: configuration.formsDirectory),
                 linkSecrets: testLinkSecrets,
                 logger: quietLogger,
+                passwordPolicy: try PasswordPolicy.load(path: configuration.commonPasswordsFile),
+                throttlePolicy: throttle,
                 now: { clock.now }
             )
             let app = Application(router: buildRouter(dependencies), logger: quietLogger)

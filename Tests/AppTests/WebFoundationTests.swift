@@ -33,7 +33,8 @@ struct WebFoundationTests {
             templates: try await Templates(directory: projectRoot + "/templates"),
             forms: try .load(directory: projectRoot + "/forms"),
             linkSecrets: testLinkSecrets,
-            logger: quietLogger
+            logger: quietLogger,
+            passwordPolicy: PasswordPolicy(commonPasswords: [])
         )
         let app = Application(router: buildRouter(dependencies), logger: quietLogger)
         try await app.test(.router) { client in

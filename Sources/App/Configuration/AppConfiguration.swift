@@ -6,6 +6,16 @@ import Postgres
 ///
 /// Each setting is an environment variable (UPPER_SNAKE); `serve` also takes `--host` and `--port`. A value that
 /// does not parse stops the command with one line naming the variable and what it expects.
+///
+/// Staff accounts (issue 4) add:
+/// - `COOKIE_SECURE` (shared with the victims' pages, default `false`): the staff session cookie is Secure too;
+///   set `true` wherever the service is served over HTTPS.
+/// - `SESSION_IDLE_TIMEOUT` (seconds, default 1800): a staff session unused this long ends (60 to 86400).
+/// - `SESSION_ABSOLUTE_TIMEOUT` (seconds, default 43200): a staff session this old ends however busy (300 to 604800).
+/// - `BCRYPT_COST` (default 12): bcrypt cost for staff passwords, 12 to 16; lower values are refused.
+/// - `COMMON_PASSWORDS_FILE` (default `data/common-passwords.txt`): passwords refused as too common, one a line.
+/// - `TRUST_X_FORWARDED_FOR` (default `false`): take the client address for sign-in throttling and the audit log
+///   from the first `X-Forwarded-For` entry; set `true` only behind a proxy that overwrites that header.
 public struct AppConfiguration: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -27,6 +37,15 @@ public struct AppConfiguration: Sendable {
     public var publicDirectory = "Public"
     /// Marks cookies Secure (sent over HTTPS only). Set true wherever the service is served over HTTPS.
     public var cookieSecure = false
+
+    // Staff accounts.
+    public var sessionIdleTimeout: Duration = .seconds(30 * 60)
+    public var sessionAbsoluteTimeout: Duration = .seconds(12 * 3600)
+    /// At least `minimumBcryptCost` when read from `BCRYPT_COST`; tests may set a lower value directly.
+    public var bcryptCost = 12
+    public var commonPasswordsFile = "data/common-passwords.txt"
+    public var trustForwardedFor = false
+    public static let minimumBcryptCost = 12
 
     public init() {}
 
@@ -86,6 +105,11 @@ public struct AppConfiguration: Sendable {
         if let value = text("FORMS_DIR") { formsDirectory = value }
         if let value = text("TEMPLATES_DIR") { templatesDirectory = value }
         if let value = text("PUBLIC_DIR") { publicDirectory = value }
+        if let value = try seconds("SESSION_IDLE_TIMEOUT", 60...86400) { sessionIdleTimeout = value }
+        if let value = try seconds("SESSION_ABSOLUTE_TIMEOUT", 300...604_800) { sessionAbsoluteTimeout = value }
+        if let value = try integer("BCRYPT_COST", Self.minimumBcryptCost...16) { bcryptCost = value }
+        if let value = text("COMMON_PASSWORDS_FILE") { commonPasswordsFile = value }
+        if let value = try boolean("TRUST_X_FORWARDED_FOR") { trustForwardedFor = value }
     }
 
     /// The pool settings for the given connection string.

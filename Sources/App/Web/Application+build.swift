@@ -15,6 +15,13 @@ public struct AppDependencies: Sendable {
     public let logger: Logger
     /// The current time; tests inject a clock they move.
     public let now: @Sendable () -> Date
+    // Staff accounts.
+    /// Rules for new passwords, with the common-passwords list (`COMMON_PASSWORDS_FILE`).
+    public let passwordPolicy: PasswordPolicy
+    /// Limits on failed sign-ins.
+    public let throttlePolicy: ThrottlePolicy
+    /// Every staff route and the permission it declares, filled in by `buildRouter`.
+    public let staffRoutes = StaffRouteCatalogue()
 
     public init(
         configuration: AppConfiguration,
@@ -23,6 +30,8 @@ public struct AppDependencies: Sendable {
         forms: FormRegistry,
         linkSecrets: LinkSecrets,
         logger: Logger,
+        passwordPolicy: PasswordPolicy,
+        throttlePolicy: ThrottlePolicy = ThrottlePolicy(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
@@ -31,6 +40,8 @@ public struct AppDependencies: Sendable {
         self.forms = forms
         self.linkSecrets = linkSecrets
         self.logger = logger
+        self.passwordPolicy = passwordPolicy
+        self.throttlePolicy = throttlePolicy
         self.now = now
     }
 
@@ -38,6 +49,9 @@ public struct AppDependencies: Sendable {
     public var today: LocalDate { LocalDate(now(), timeZone: Self.london) }
 
     static let london = TimeZone(identifier: "Europe/London") ?? .gmt
+
+    /// The staff-accounts capability over these dependencies.
+    public var accounts: Accounts { Accounts(dependencies: self) }
 }
 
 /// Builds the Hummingbird application: routes, middleware and the services it runs.
@@ -71,6 +85,9 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     )
     HomeRoutes(dependencies: dependencies).register(on: router)
     VictimRoutes(dependencies: dependencies).register(on: router)
+    // Staff pages: each declares the permission it needs on the one staff group (sessions, CSRF).
+    let staff = StaffRouter(router: router, dependencies: dependencies)
+    AccountsRoutes(dependencies: dependencies).register(on: router, staff: staff)
     return router
 }
 

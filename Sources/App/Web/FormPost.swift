@@ -10,6 +10,9 @@ struct FormPost: Sendable {
 
     struct Invalid: Error {
         let reason: String
+
+        static let tooManyFields = Invalid(reason: "too many fields")
+        static let valueTooLong = Invalid(reason: "value too long")
     }
 
     static let maximumFields = 400
@@ -29,12 +32,12 @@ struct FormPost: Sendable {
     static func parse(_ text: String) throws -> FormPost {
         var pairs: [(String, String)] = []
         for field in text.split(separator: "&", omittingEmptySubsequences: true) {
-            if pairs.count >= maximumFields { throw Invalid(reason: "too many fields") }
+            if pairs.count >= maximumFields { throw Invalid.tooManyFields }
             let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
                 throw Invalid(reason: "bad percent-encoding")
             }
-            if value.count > maximumValueLength { throw Invalid(reason: "value too long") }
+            if value.count > maximumValueLength { throw Invalid.valueTooLong }
             pairs.append((name, value))
         }
         return FormPost(pairs: pairs)

@@ -1,0 +1,45 @@
+/// Something a signed-in person may do. The one place that says which role may do what is `Role.permissions`.
+///
+/// Later features add a case here, grant it in `Role.permissions`, and declare it on their routes with
+/// `StaffRouter.get(_:_:handler:)` / `post`; the role-matrix test then walks the new routes with every role.
+public enum Permission: String, CaseIterable, Sendable {
+    /// Use the staff pages at all: the staff home page, changing one's own password, signing out.
+    case useStaffPages
+    /// Create users, change their role or organisation, disable them, reset their passwords.
+    case manageUsers
+    /// Add providers and areas.
+    case manageOrganisations
+    /// Read and filter the audit log.
+    case viewAuditLog
+}
+
+/// A staff role. Victims, sentencers and people on probation never have accounts.
+public enum Role: String, CaseIterable, Sendable {
+    case admin
+    case inspector
+    case vlo
+
+    /// The authorisation matrix: every permission each role has.
+    public var permissions: Set<Permission> {
+        switch self {
+        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog]
+        case .inspector: [.useStaffPages]
+        case .vlo: [.useStaffPages]
+        }
+    }
+
+    /// Whether this role has `permission`.
+    public func allows(_ permission: Permission) -> Bool { permissions.contains(permission) }
+
+    /// The kind of organisation people in this role belong to: VLOs to a provider, everyone else to the inspectorate.
+    public var organisationKind: OrganisationKind { self == .vlo ? .provider : .inspectorate }
+
+    /// The name shown on pages.
+    public var label: String {
+        switch self {
+        case .admin: "Administrator"
+        case .inspector: "Inspector"
+        case .vlo: "Victim Liaison Officer"
+        }
+    }
+}
