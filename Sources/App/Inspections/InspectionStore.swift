@@ -54,6 +54,27 @@ public struct InspectionStore: Sendable {
         return try rows.first.map(Self.decode)
     }
 
+    /// True when `userID` is assigned to the inspection (admins are not assigned: callers check the role first).
+    public func isAssigned(inspectionID: Int, userID: Int) async throws -> Bool {
+        try await !database.query(
+            "SELECT 1 FROM inspection_inspector WHERE inspection_id = \(inspectionID) AND user_id = \(userID)"
+        ).isEmpty
+    }
+
+    /// Replaces the inspectors assigned to an inspection; `lead` (one of them) becomes the lead inspector.
+    public func assign(inspectionID: Int, inspectors: [Int], lead: Int?) async throws {
+        try await database.withTransaction { connection in
+            try await connection.execute("DELETE FROM inspection_inspector WHERE inspection_id = \(inspectionID)")
+            for user in Set(inspectors) {
+                try await connection.execute(
+                    """
+                    INSERT INTO inspection_inspector (inspection_id, user_id, is_lead)
+                    SELECT \(inspectionID), id, \(user == lead) FROM staff_user WHERE id = \(user) AND role = 'inspector'
+                    """)
+            }
+        }
+    }
+
     static func decode(_ row: PostgresRow) throws -> Inspection {
         let providers = try row.decode("providers", as: String.self)
         return Inspection(
