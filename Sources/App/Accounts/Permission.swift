@@ -11,6 +11,12 @@ public enum Permission: String, CaseIterable, Sendable {
     case manageOrganisations
     /// Read and filter the audit log.
     case viewAuditLog
+    /// Create and edit inspections, assign inspectors (admins), see link tracking per provider, close the window.
+    case manageInspections
+    /// Issue, revoke and reissue questionnaire links for one's own provider, and follow their status (VLOs).
+    case issueLinks
+    /// Key in a paper victim questionnaire for an assigned inspection.
+    case enterPaperReturns
 }
 
 /// A staff role. Victims, sentencers and people on probation never have accounts.
@@ -22,9 +28,9 @@ public enum Role: String, CaseIterable, Sendable {
     /// The authorisation matrix: every permission each role has.
     public var permissions: Set<Permission> {
         switch self {
-        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog]
-        case .inspector: [.useStaffPages]
-        case .vlo: [.useStaffPages]
+        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .manageInspections, .enterPaperReturns]
+        case .inspector: [.useStaffPages, .manageInspections, .enterPaperReturns]
+        case .vlo: [.useStaffPages, .issueLinks]
         }
     }
 

@@ -8,6 +8,8 @@ struct StaffChrome: Sendable {
     let canManageUsers: Bool
     let canManageOrganisations: Bool
     let canViewAuditLog: Bool
+    let canManageInspections: Bool
+    let canIssueLinks: Bool
 
     init(_ session: StaffSession) {
         displayName = session.user.displayName
@@ -16,6 +18,8 @@ struct StaffChrome: Sendable {
         canManageUsers = session.user.can(.manageUsers)
         canManageOrganisations = session.user.can(.manageOrganisations)
         canViewAuditLog = session.user.can(.viewAuditLog)
+        canManageInspections = session.user.can(.manageInspections)
+        canIssueLinks = session.user.can(.issueLinks)
     }
 }
 

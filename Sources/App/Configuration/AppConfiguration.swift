@@ -35,6 +35,8 @@ public struct AppConfiguration: Sendable {
     public var formsDirectory = "forms"
     public var templatesDirectory = "templates"
     public var publicDirectory = "Public"
+    /// The service's address as victims type it, for links and letters (`PUBLIC_BASE_URL`); defaults to http://HOST:PORT.
+    public var publicBaseURL: String?
     /// Marks cookies Secure (sent over HTTPS only). Set true wherever the service is served over HTTPS.
     public var cookieSecure = false
 
@@ -101,6 +103,12 @@ public struct AppConfiguration: Sendable {
             logLevel = level
         }
         if let value = try boolean("COOKIE_SECURE") { cookieSecure = value }
+        if let value = text("PUBLIC_BASE_URL") {
+            guard let url = URL(string: value), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.query == nil else {
+                throw Invalid(description: "PUBLIC_BASE_URL must be an http or https address such as https://views.example.gov.uk, not '\(value)'")
+            }
+            publicBaseURL = value.hasSuffix("/") ? String(value.dropLast()) : value
+        }
         if let value = text("SQL_DIR") { sqlDirectory = value }
         if let value = text("FORMS_DIR") { formsDirectory = value }
         if let value = text("TEMPLATES_DIR") { templatesDirectory = value }
@@ -111,6 +119,9 @@ public struct AppConfiguration: Sendable {
         if let value = text("COMMON_PASSWORDS_FILE") { commonPasswordsFile = value }
         if let value = try boolean("TRUST_X_FORWARDED_FOR") { trustForwardedFor = value }
     }
+
+    /// Where victims reach the service: `PUBLIC_BASE_URL`, or http://HOST:PORT.
+    public var baseURL: String { publicBaseURL ?? "http://\(host):\(port)" }
 
     /// The pool settings for the given connection string.
     func postgres(connectionString: String) -> PostgresConfiguration {

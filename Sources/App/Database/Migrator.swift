@@ -18,7 +18,9 @@ public struct Migrator: Sendable {
     }
 
     public let migrations: [Migration]
-    static let lockKey = 7_215_003_001
+    /// Advisory lock keys: this constant and a hash of the schema being migrated, so that instances of one deployment
+    /// exclude each other while deployments in other schemas of the same database (tests) do not wait on each other.
+    static let lockKey = 7_215_003
 
     /// Reads `directory`. Files must be named `NNNN_words.sql`; any other `.sql` file, a repeated number or an
     /// unreadable file is an error naming it.
@@ -61,7 +63,7 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ client: PostgresClient, logger: Logger) async throws -> [String] {
         try await client.withConnection { connection in
-            try await connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
+            try await connection.execute("SELECT pg_advisory_lock(\(Int32(Self.lockKey)), hashtext(current_schema()))")
             do {
                 let applied = try await prepare(connection)
                 var done: [String] = []
@@ -70,10 +72,10 @@ public struct Migrator: Sendable {
                     logger.info("migration applied", metadata: ["migration.file": "\(migration.fileName)"])
                     done.append(migration.fileName)
                 }
-                try await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))")
+                try await connection.execute("SELECT pg_advisory_unlock(\(Int32(Self.lockKey)), hashtext(current_schema()))")
                 return done
             } catch {
-                _ = try? await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))")
+                _ = try? await connection.execute("SELECT pg_advisory_unlock(\(Int32(Self.lockKey)), hashtext(current_schema()))")
                 throw error
             }
         }

@@ -88,6 +88,9 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     // Staff pages: each declares the permission it needs on the one staff group (sessions, CSRF).
     let staff = StaffRouter(router: router, dependencies: dependencies)
     AccountsRoutes(dependencies: dependencies).register(on: router, staff: staff)
+    InspectionRoutes(dependencies: dependencies).register(on: staff)
+    LinkRoutes(dependencies: dependencies).register(on: staff)
+    PaperReturnRoutes(dependencies: dependencies).register(on: staff)
     return router
 }
 
