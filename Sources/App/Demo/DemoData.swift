@@ -53,6 +53,12 @@ public enum DemoData {
                 ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id
                 """
             )[0].decode("id", as: Int.self)
+            try await connection.execute(
+                """
+                INSERT INTO organisation (kind, name, provider_id) VALUES ('provider', 'Demonstration NPS division', \(provider))
+                ON CONFLICT (provider_id) DO NOTHING
+                """
+            )
             let today = LocalDate(Date())
             if let existing = try await connection.query(
                 "SELECT id FROM inspection WHERE area_id = \(area) AND victim_window_closes_on >= \(today) ORDER BY id LIMIT 1"
