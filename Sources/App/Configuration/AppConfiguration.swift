@@ -25,6 +25,15 @@ public struct AppConfiguration: Sendable {
     public var formsDirectory = "forms"
     public var templatesDirectory = "templates"
     public var publicDirectory = "Public"
+    /// IMPORT_MAX_UPLOAD_BYTES: the largest survey file the importer accepts, from the upload page and the CLI
+    /// (default 256 MiB, about two million rows).
+    public var importMaxUploadBytes = 256 * 1024 * 1024
+    /// IMPORT_DIR: where uploaded survey files and their problem lists are kept while an import job runs
+    /// (default DATA_DIR/imports).
+    public var importDirectory = ""
+
+    /// The folder for uploaded survey files.
+    public var resolvedImportDirectory: String { importDirectory.isEmpty ? dataDirectory + "/imports" : importDirectory }
 
     public init() {}
 
@@ -83,6 +92,8 @@ public struct AppConfiguration: Sendable {
         if let value = text("FORMS_DIR") { formsDirectory = value }
         if let value = text("TEMPLATES_DIR") { templatesDirectory = value }
         if let value = text("PUBLIC_DIR") { publicDirectory = value }
+        if let value = try integer("IMPORT_MAX_UPLOAD_BYTES", 1...(1 << 40)) { importMaxUploadBytes = value }
+        if let value = text("IMPORT_DIR") { importDirectory = value }
     }
 
     /// The pool settings for the given connection string.
