@@ -4,8 +4,8 @@ import Foundation
 import Logging
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// A migrated schema, the importer on it and a scratch folder for files.
 struct ImportFixture {
@@ -198,7 +198,11 @@ struct SurveyImportBadInputTests {
     func wrongYear() async throws {
         try await ImportFixture.run { f in
             let path = try f.write("ok.csv", rows: [f.row(1)])
-            try await f.expectRefused(f.request(path, year: 2019), .yearNotInCodebook, "--year 2019 is not a year that codebook service-user-survey v1 describes")
+            try await f.expectRefused(
+                f.request(path, year: 2019),
+                .yearNotInCodebook,
+                "--year 2019 is not a year that codebook service-user-survey v1 describes"
+            )
         }
     }
 
@@ -448,9 +452,10 @@ struct SurveyImportBatchTests {
     @Test("a corrected file replaces the year's batch atomically and the replaced batch stays recorded")
     func replacement() async throws {
         let failAudit = Mutex(false)
-        try await ImportFixture.run(auditHook: { _, _ in
+        let hook: SurveyImportAuditHook = { _, _ in
             if failAudit.withLock({ $0 }) { throw CancellationError() }
-        }) { f in
+        }
+        try await ImportFixture.run(auditHook: hook) { f in
             let first = try await f.run(f.request(try f.write("v1.csv", rows: [f.row(1), f.row(2), f.row(3)])))
             let old = try #require(first.batchID)
 

@@ -4,8 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// The upload page, its background job and the import it starts, through the router.
 @Suite("Survey import: the upload page")
@@ -17,10 +17,11 @@ struct SurveyImportWebTests {
     ) async throws {
         let folder = NSTemporaryDirectory() + "sv-upload-test-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try await TestApp.run(configure: { configuration in
+        let configure: (inout AppConfiguration) -> Void = { configuration in
             configuration.importMaxUploadBytes = maxBytes
             configuration.importDirectory = folder
-        }) { _, testApp in
+        }
+        try await TestApp.run(configure: configure) { _, testApp in
             let jobs = try SurveyImportJobs(database: testApp.db, configuration: testApp.dependencies.configuration, logger: quietLogger)
             let router = Router(context: AppRequestContext.self)
             SurveyImportRoutes(dependencies: testApp.dependencies, jobs: jobs).register(on: router.group())
@@ -36,7 +37,9 @@ struct SurveyImportWebTests {
     static func multipart(year: String, fileName: String, file: [UInt8]) -> (HTTPFields, ByteBuffer) {
         let boundary = "----sv-boundary-7MA4YWxkTrZu0gW"
         var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"year\"\r\n\r\n\(year)\r\n".utf8)
-        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(fileName)\"\r\nContent-Type: text/csv\r\n\r\n".utf8)
+        body += Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(fileName)\"\r\nContent-Type: text/csv\r\n\r\n".utf8
+        )
         body += file
         body += Array("\r\n--\(boundary)--\r\n".utf8)
         return ([.contentType: "multipart/form-data; boundary=\(boundary)"], ByteBuffer(bytes: body))
@@ -66,7 +69,11 @@ struct SurveyImportWebTests {
             var fields = lines[10].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             fields[1] = "99"
             lines[10] = fields.joined(separator: ",")
-            let (headers, body) = Self.multipart(year: "2013", fileName: "C:\\Users\\me\\survey 2013.csv", file: Array(lines.joined(separator: "\n").utf8))
+            let (headers, body) = Self.multipart(
+                year: "2013",
+                fileName: "C:\\Users\\me\\survey 2013.csv",
+                file: Array(lines.joined(separator: "\n").utf8)
+            )
             let posted = try await client.execute(uri: SurveyImportRoutes.basePath, method: .post, headers: headers, body: body) { $0 }
             #expect(posted.status == .seeOther)
             let location = try #require(posted.headers[.location])

@@ -48,7 +48,9 @@ final class ImportPass {
         let matched = try plan.match(header: header)
         columns = matched.columns
         if !matched.extra.isEmpty {
-            notes.append("ignored \(matched.extra.count) column\(matched.extra.count == 1 ? "" : "s") not in the codebook: \(matched.extra.joined(separator: ", "))")
+            notes.append(
+                "ignored \(matched.extra.count) column\(matched.extra.count == 1 ? "" : "s") not in the codebook: \(matched.extra.joined(separator: ", "))"
+            )
         }
         if inspection.encoding == .windows1252 { notes.append("read as Windows-1252 text (the file is not valid UTF-8)") }
         if inspection.bomLength > 0 { notes.append("skipped the UTF-8 byte-order mark") }
@@ -322,8 +324,12 @@ final class ImportPass {
             out.append(0x30 + UInt8(value))
             return
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         var rest = value
         withUnsafeMutableBytes(of: &digits) { buffer in

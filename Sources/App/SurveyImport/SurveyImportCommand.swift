@@ -76,7 +76,7 @@ public enum SurveyImportCommand {
                 year: options.year,
                 codebook: codebook,
                 maxBytes: configuration.importMaxUploadBytes,
-                actor: SurveyImportActor(userID: nil, name: "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown"))
+                actor: SurveyImportActor(userID: nil, name: "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? NSUserName()))
             )
             request.dryRun = options.dryRun
             request.acceptValidRows = options.acceptValidRows

@@ -58,8 +58,10 @@ struct SurveyImportPlan: Sendable {
         var lookups: [ValueLookup] = []
         for variable in codebook.variables where !ownColumns.contains(variable.role) {
             guard [.code, .flag, .integer].contains(variable.type) else {
-                throw fail("variable \(variable.id) has type \(variable.type.rawValue); the importer stores only code, flag and integer variables "
-                    + "besides the year, provider, provider name, subarea, identifier and weight")
+                throw fail(
+                    "variable \(variable.id) has type \(variable.type.rawValue); the importer stores only code, flag and integer variables "
+                        + "besides the year, provider, provider name, subarea, identifier and weight"
+                )
             }
             lookups.append(try ValueLookup(variable: variable, missingCodes: codebook.missingCodes, fail: fail))
             stored.append(variable)
