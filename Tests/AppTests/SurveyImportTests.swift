@@ -417,6 +417,28 @@ struct SurveyImportBatchTests {
         }
     }
 
+    @Test("an area code outside a coded subarea variable is refused")
+    func unknownAreaCode() async throws {
+        try await ImportFixture.run { f in
+            let yaml = String(decoding: try #require(FileManager.default.contents(atPath: projectRoot + "/forms/service-user-survey.yaml")), as: UTF8.self)
+            let coded = yaml.replacingOccurrences(
+                of: "    type: text\n    role: subarea\n",
+                with: "    type: code\n    role: subarea\n    codes:\n      - {code: L1, label: {en: LDU one, cy: UGL un}}\n"
+            )
+            #expect(coded != yaml)
+            let folder = f.folder + "/forms"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: folder + "/service-user-survey.yaml", contents: Data(coded.utf8))
+            var request = f.request(try f.write("areas.csv", rows: [f.row(1, ["ldu_code": "L1"]), f.row(2, ["ldu_code": "L9"])]))
+            request.codebook = try SurveyImportCommand.resolveCodebook(folder + "/service-user-survey.yaml", formsDirectory: folder)
+            request.dryRun = true
+            let outcome = try await f.run(request)
+            #expect(outcome.rowsRejected == 1)
+            #expect(outcome.problems.first?.reason == "unknown area code (not in the codebook's ldu_code codes)")
+            #expect(outcome.problems.first?.line == 3)
+        }
+    }
+
     @Test("a dry run reports and writes nothing")
     func dryRun() async throws {
         try await ImportFixture.run { f in

@@ -15,10 +15,15 @@ final class CSVRecordReader {
     private var skipLineFeed = false
     private var nextLine = 1
 
-    /// The current record's field bytes, concatenated.
-    private(set) var bytes: [UInt8] = []
-    /// The end offset in `bytes` of each field of the current record.
-    private(set) var fieldEnds: [Int] = []
+    // The current record lives in two buffers owned here and reused for every record (appending to an Array a byte
+    // at a time costs a uniqueness and capacity check per byte; these cost a compare).
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var storageCapacity = 4096
+    private var ends: UnsafeMutablePointer<Int>
+    private var endsCapacity = 64
+    private(set) var byteCount = 0
+    private(set) var fieldCount = 0
+
     /// The physical line the current record starts on (1-based).
     private(set) var line = 0
     /// The current record had a quote in a wrong place (text after a closing quote).
@@ -31,29 +36,37 @@ final class CSVRecordReader {
     /// Reads `file`, skipping the first `skipBytes` bytes (a byte-order mark).
     init(file: ChunkedFile, skipBytes: Int) throws(SurveyImportFailure) {
         self.file = file
-        bytes.reserveCapacity(4096)
-        fieldEnds.reserveCapacity(64)
+        storage = .allocate(capacity: storageCapacity)
+        ends = .allocate(capacity: endsCapacity)
         try refill()
         position = min(skipBytes, available)
     }
 
-    var fieldCount: Int { fieldEnds.count }
+    deinit {
+        storage.deallocate()
+        ends.deallocate()
+    }
+
+    /// The current record's field bytes, concatenated; valid until the next call to `next()`.
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: storage, count: byteCount) }
+
+    /// The end offsets in `bytes` of the current record's fields; valid until the next call to `next()`.
+    var fieldEnds: UnsafeBufferPointer<Int> { UnsafeBufferPointer(start: ends, count: fieldCount) }
 
     /// Bytes read from the file so far.
     var bytesRead: Int { file.offset }
 
     /// Whether the current record is a blank line.
-    var isBlank: Bool { fieldEnds.count == 1 && bytes.isEmpty }
+    var isBlank: Bool { fieldCount == 1 && byteCount == 0 }
 
     /// The range in `bytes` of field `index`.
     func fieldRange(_ index: Int) -> Range<Int> {
-        (index == 0 ? 0 : fieldEnds[index - 1])..<fieldEnds[index]
+        (index == 0 ? 0 : ends[index - 1])..<ends[index]
     }
 
     /// Field `index` as text, decoded with `encoding`.
     func fieldText(_ index: Int, encoding: SurveyFileEncoding) -> String {
-        let range = fieldRange(index)
-        return decode(bytes[range], encoding: encoding)
+        decode(bytes[fieldRange(index)], encoding: encoding)
     }
 
     private func refill() throws(SurveyImportFailure) {
@@ -71,18 +84,43 @@ final class CSVRecordReader {
 
     /// Moves to the next record. Returns false at the end of the file.
     func next() throws(SurveyImportFailure) -> Bool {
-        // The record is built in locals and handed back at the end: class properties touched once per byte would
-        // each pay a dynamic exclusivity check.
-        var out: [UInt8] = []
-        var ends: [Int] = []
-        swap(&out, &bytes)
-        swap(&ends, &fieldEnds)
+        // Everything the byte loop touches is a local: class properties would each pay a dynamic exclusivity check.
+        var out = storage
+        var capacity = storageCapacity
+        var count = 0
+        var fieldEnds = ends
+        var fieldCapacity = endsCapacity
+        var fields = 0
         defer {
-            swap(&out, &bytes)
-            swap(&ends, &fieldEnds)
+            storage = out
+            storageCapacity = capacity
+            byteCount = count
+            ends = fieldEnds
+            endsCapacity = fieldCapacity
+            fieldCount = fields
         }
-        out.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
+        @inline(__always) func append(_ byte: UInt8) {
+            if count == capacity {
+                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                grown.moveInitialize(from: out, count: count)
+                out.deallocate()
+                out = grown
+                capacity *= 2
+            }
+            out[count] = byte
+            count += 1
+        }
+        @inline(__always) func endField() {
+            if fields == fieldCapacity {
+                let grown = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity * 2)
+                grown.moveInitialize(from: fieldEnds, count: fields)
+                fieldEnds.deallocate()
+                fieldEnds = grown
+                fieldCapacity *= 2
+            }
+            fieldEnds[fields] = count
+            fields += 1
+        }
         badlyQuoted = false
         line = nextLine
         var state = State.fieldStart
@@ -93,19 +131,19 @@ final class CSVRecordReader {
             if position == available {
                 if !atEnd { try refill() }
                 if atEnd {
-                    if state == .fieldStart && ends.isEmpty { return false }
+                    if state == .fieldStart && fields == 0 { return false }
                     unterminatedQuote = state == .quoted
                     badlyQuoted = badQuote
-                    ends.append(out.count)
+                    endField()
                     endedAtEndOfFile = true
                     return true
                 }
             }
             var pos = position
-            let count = available
+            let limit = available
             // The scan of one chunk runs over a raw pointer, a byte at a time.
             let finished: Bool = file.buffer.withUnsafeBufferPointer { chunk -> Bool in
-                while pos < count {
+                while pos < limit {
                     let byte = chunk[pos]
                     pos += 1
                     if skipLF {
@@ -116,10 +154,10 @@ final class CSVRecordReader {
                     case .fieldStart, .unquoted:
                         switch byte {
                         case 0x2C:
-                            ends.append(out.count)
+                            endField()
                             state = .fieldStart
                         case 0x0A, 0x0D:
-                            ends.append(out.count)
+                            endField()
                             lines += 1
                             skipLF = byte == 0x0D
                             return true
@@ -127,7 +165,7 @@ final class CSVRecordReader {
                             state = .quoted
                         default:
                             if byte == 0x22 { badQuote = true }
-                            out.append(byte)
+                            append(byte)
                             state = .unquoted
                         }
                     case .quoted:
@@ -135,24 +173,24 @@ final class CSVRecordReader {
                             state = .quoteInQuoted
                         } else {
                             if byte == 0x0A { lines += 1 }
-                            out.append(byte)
+                            append(byte)
                         }
                     case .quoteInQuoted:
                         switch byte {
                         case 0x22:
-                            out.append(byte)
+                            append(byte)
                             state = .quoted
                         case 0x2C:
-                            ends.append(out.count)
+                            endField()
                             state = .fieldStart
                         case 0x0A, 0x0D:
-                            ends.append(out.count)
+                            endField()
                             lines += 1
                             skipLF = byte == 0x0D
                             return true
                         default:
                             badQuote = true
-                            out.append(byte)
+                            append(byte)
                             state = .unquoted
                         }
                     }
@@ -171,7 +209,7 @@ final class CSVRecordReader {
 }
 
 /// Text from file bytes: UTF-8 as is (invalid sequences repaired), Windows-1252 mapped to Unicode.
-func decode(_ bytes: ArraySlice<UInt8>, encoding: SurveyFileEncoding) -> String {
+func decode(_ bytes: some Collection<UInt8>, encoding: SurveyFileEncoding) -> String {
     switch encoding {
     case .utf8:
         return String(decoding: bytes, as: UTF8.self)

@@ -25,9 +25,15 @@ final class ImportPass {
     private(set) var failure: SurveyImportFailure?
     var batchID: Int64 = 0
 
-    private var codes: [Int32]
+    // Hot-path state: raw buffers (no uniqueness or exclusivity checks per access), owned here, freed in deinit.
+    private let codes: UnsafeMutablePointer<Int32>
+    private let slotCount: Int
+    /// `slotCount` tables of 256 entries: the stored value of each one-byte field, per stored variable.
+    private let singleTable: UnsafeMutablePointer<Int32>
+    /// Whether each stored variable is required.
+    private let requiredSlots: UnsafeMutablePointer<Bool>
+    private var output = OutputBuffer(capacity: 1 << 17)
     private var seen = SeenIdentifiers()
-    private var out: [UInt8] = []
     private let expectedYear: Int
     private let allowed: [String]
     private let identifierIsInteger: Bool
@@ -55,7 +61,18 @@ final class ImportPass {
         if inspection.encoding == .windows1252 { notes.append("read as Windows-1252 text (the file is not valid UTF-8)") }
         if inspection.bomLength > 0 { notes.append("skipped the UTF-8 byte-order mark") }
         problems = try ProblemLog(path: problemsPath)
-        codes = [Int32](repeating: Self.nullCode, count: plan.storedVariables.count)
+        slotCount = plan.storedVariables.count
+        codes = .allocate(capacity: max(slotCount, 1))
+        singleTable = .allocate(capacity: max(slotCount, 1) * 256)
+        requiredSlots = .allocate(capacity: max(slotCount, 1))
+        for (slot, lookup) in plan.lookups.enumerated() {
+            requiredSlots[slot] = lookup.variable.required
+            for byte in 0..<256 {
+                // An integer variable's one-digit values that are not listed codes are parsed (and range-checked).
+                let value = lookup.single[byte]
+                singleTable[slot << 8 | byte] = value == ValueLookup.invalid && lookup.integerRange != nil ? Self.parseMarker : value
+            }
+        }
         expectedYear = request.year
         allowed = plan.lookups.map { lookup in
             let variable = lookup.variable
@@ -69,14 +86,30 @@ final class ImportPass {
             return parts.joined(separator: " or ")
         }
         identifierIsInteger = plan.identifierVariable.type == .integer
-        out.reserveCapacity(1 << 17)
     }
+
+    deinit {
+        codes.deallocate()
+        singleTable.deallocate()
+        requiredSlots.deallocate()
+        output.deallocate()
+    }
+
+    /// In `singleTable`: not a listed code, parse the byte as a number.
+    private static let parseMarker = Int32.min + 1
 
     /// Reads every data row. With a writer, valid rows are sent to the COPY (all rows in accept-valid-rows mode;
     /// none after the first invalid row otherwise, since the import will be refused).
     func run(writer: CopyWriter?, report: (Counts) -> Void) async throws {
         var writing = writer != nil
         let acceptValid = request.acceptValidRows
+        var out = output
+        var seenIDs = SeenIdentifiers()
+        swap(&seenIDs, &seen)
+        defer {
+            output = out
+            swap(&seenIDs, &seen)
+        }
         var nextReport = 16_384
         while try reader.next() {
             if reader.isBlank && columns.count > 1 { continue }
@@ -91,7 +124,7 @@ final class ImportPass {
                 )
             }
             counts.rows += 1
-            let valid = checkRow(write: writing)
+            let valid = checkRow(write: writing, out: &out, seen: &seenIDs)
             if valid {
                 counts.valid += 1
             } else {
@@ -99,8 +132,8 @@ final class ImportPass {
                 if !acceptValid { writing = false }
             }
             if writing, out.count >= 1 << 16, let writer {
-                try await writer.write(out)
-                out.removeAll(keepingCapacity: true)
+                try await writer.write(out.contents)
+                out.removeAll()
             }
             if counts.rows >= nextReport {
                 nextReport += 16_384
@@ -113,9 +146,9 @@ final class ImportPass {
         if counts.rows == 0 {
             throw SurveyImportFailure(.headerOnly, "the file has a header row but no data rows; nothing was imported")
         }
-        if writing, !out.isEmpty, let writer {
-            try await writer.write(out)
-            out.removeAll(keepingCapacity: true)
+        if writing, out.count > 0, let writer {
+            try await writer.write(out.contents)
+            out.removeAll()
         }
         counts.bytesRead = reader.bytesRead
         report(counts)
@@ -167,16 +200,19 @@ final class ImportPass {
     }
 
     /// Checks the current record; when valid and `write` is set, appends its COPY line to `out`.
-    private func checkRow(write: Bool) -> Bool {
-        guard reader.fieldCount == columns.count else {
-            problem(nil, nil, "the line has \(reader.fieldCount) fields; the header has \(columns.count)")
+    private func checkRow(write: Bool, out: inout OutputBuffer, seen: inout SeenIdentifiers) -> Bool {
+        let columnCount = columns.count
+        guard reader.fieldCount == columnCount else {
+            problem(nil, nil, "the line has \(reader.fieldCount) fields; the header has \(columnCount)")
             return false
         }
         if reader.badlyQuoted {
             problem(nil, nil, "a double quote is in the wrong place (a quoted field must be quoted from start to end)")
             return false
         }
-        for index in codes.indices { codes[index] = Self.nullCode }
+        let codes = self.codes
+        let table = singleTable
+        for slot in 0..<slotCount { codes[slot] = Self.nullCode }
         var valid = true
         var year: Range<Int>?
         var provider: Range<Int>?
@@ -184,21 +220,42 @@ final class ImportPass {
         var providerName: Range<Int>?
         var subarea: Range<Int>?
         var weight: Range<Int>?
-        reader.bytes.withUnsafeBufferPointer { all in
-            for index in 0..<columns.count {
-                let rule = columns[index]
+        let all = reader.bytes
+        let ends = reader.fieldEnds
+        columns.withUnsafeBufferPointer { rules in
+            var fieldStart = 0
+            for index in 0..<columnCount {
+                var lower = fieldStart
+                var upper = ends[index]
+                fieldStart = upper
+                let rule = rules[index]
                 if rule == .ignored { continue }
-                var range = reader.fieldRange(index)
-                while range.lowerBound < range.upperBound, all[range.lowerBound] == 0x20 || all[range.lowerBound] == 0x09 {
-                    range = (range.lowerBound + 1)..<range.upperBound
-                }
-                while range.lowerBound < range.upperBound, all[range.upperBound - 1] == 0x20 || all[range.upperBound - 1] == 0x09 {
-                    range = range.lowerBound..<(range.upperBound - 1)
-                }
+                while lower < upper, all[lower] == 0x20 || all[lower] == 0x09 { lower += 1 }
+                while lower < upper, all[upper - 1] == 0x20 || all[upper - 1] == 0x09 { upper -= 1 }
+                let range = lower..<upper
                 let field = UnsafeBufferPointer(rebasing: all[range])
                 switch rule {
                 case .ignored:
                     continue
+                case .stored(let slot):
+                    if field.isEmpty {
+                        if requiredSlots[slot] {
+                            problem(index, nil, "a value is required")
+                            valid = false
+                        }
+                        continue
+                    }
+                    var value = field.count == 1 ? table[slot << 8 | Int(field[0])] : Self.parseMarker
+                    if value == Self.parseMarker { value = plan.lookups[slot].longerValue(field) }
+                    if value == ValueLookup.invalid {
+                        problem(index, range, "not a value of \(plan.lookups[slot].variable.id): expected \(allowed[slot])")
+                        valid = false
+                    } else if value < 0 && requiredSlots[slot] {
+                        problem(index, range, "a value is required; a missing code is not allowed here")
+                        valid = false
+                    } else {
+                        codes[slot] = value
+                    }
                 case .year:
                     guard !field.isEmpty else {
                         problem(index, nil, "the survey year is required")
@@ -251,6 +308,10 @@ final class ImportPass {
                 case .providerName:
                     providerName = range
                 case .subarea:
+                    if let codes = plan.subareaCodes, !field.isEmpty, !codes.contains(Array(field)) {
+                        problem(index, range, "unknown area code (not in the codebook's \(plan.subareaVariable?.id ?? "") codes)")
+                        valid = false
+                    }
                     subarea = range
                 case .weight:
                     if !field.isEmpty {
@@ -261,111 +322,129 @@ final class ImportPass {
                             valid = false
                         }
                     }
-                case .stored(let slot):
-                    let lookup = plan.lookups[slot]
-                    if field.isEmpty {
-                        if lookup.variable.required {
-                            problem(index, nil, "a value is required")
-                            valid = false
-                        }
-                        continue
-                    }
-                    let value = lookup.value(field)
-                    if value == ValueLookup.invalid {
-                        problem(index, range, "not a value of \(lookup.variable.id): expected \(allowed[slot])")
-                        valid = false
-                    } else if value < 0 && lookup.variable.required {
-                        problem(index, range, "a value is required; a missing code is not allowed here")
-                        valid = false
-                    } else {
-                        codes[slot] = value
-                    }
                 }
             }
         }
         guard valid, write, let year, let provider, let identifier else { return valid }
-        appendNumber(batchID)
+        let windows1252 = inspection.encoding == .windows1252
+        out.appendNumber(batchID)
         out.append(0x09)
-        appendNumber(Int64(reader.line))
+        out.appendNumber(Int64(reader.line))
         out.append(0x09)
-        appendText(identifier)
+        out.appendText(all, identifier, windows1252: windows1252)
         out.append(0x09)
-        appendText(year)
+        out.appendText(all, year, windows1252: windows1252)
         out.append(0x09)
-        appendText(provider)
+        out.appendText(all, provider, windows1252: windows1252)
         out.append(0x09)
-        appendOptionalText(providerName)
+        out.appendOptionalText(all, providerName, windows1252: windows1252)
         out.append(0x09)
-        appendOptionalText(subarea)
+        out.appendOptionalText(all, subarea, windows1252: windows1252)
         out.append(0x09)
-        if let weight { appendText(weight) } else { out.append(0x31) }
+        if let weight { out.appendText(all, weight, windows1252: windows1252) } else { out.append(0x31) }
         out.append(0x09)
         out.append(0x7B)
-        for (index, code) in codes.enumerated() {
-            if index > 0 { out.append(0x2C) }
+        for slot in 0..<slotCount {
+            if slot > 0 { out.append(0x2C) }
+            let code = codes[slot]
             if code == Self.nullCode {
-                out.append(contentsOf: [0x4E, 0x55, 0x4C, 0x4C])
+                out.append(0x4E)
+                out.append(0x55)
+                out.append(0x4C)
+                out.append(0x4C)
             } else {
-                appendNumber(Int64(code))
+                out.appendNumber(Int64(code))
             }
         }
         out.append(0x7D)
         out.append(0x0A)
         return true
     }
+}
 
-    private func appendNumber(_ value: Int64) {
+/// The COPY text being built: a raw, growable byte buffer (no uniqueness check per byte), freed by its owner.
+struct OutputBuffer {
+    private var start: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        start = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    func deallocate() { start.deallocate() }
+
+    /// The bytes written so far; valid until the next append.
+    var contents: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: start, count: count) }
+
+    mutating func removeAll() { count = 0 }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        if count == capacity { grow() }
+        start[count] = byte
+        count += 1
+    }
+
+    private mutating func grow() {
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+        grown.moveInitialize(from: start, count: count)
+        start.deallocate()
+        start = grown
+        capacity *= 2
+    }
+
+    mutating func appendNumber(_ value: Int64) {
         if value < 0 {
-            out.append(0x2D)
+            append(0x2D)
             appendNumber(-value)
             return
         }
         if value < 10 {
-            out.append(0x30 + UInt8(value))
+            append(0x30 + UInt8(value))
             return
         }
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8
-            ) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
+        var divisor: Int64 = 1
+        while divisor <= value / 10 { divisor *= 10 }
         var rest = value
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while rest > 0 {
-                buffer[count] = 0x30 + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+        while divisor > 0 {
+            append(0x30 + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
         }
     }
 
-    private func appendOptionalText(_ range: Range<Int>?) {
+    mutating func appendOptionalText(_ all: UnsafeBufferPointer<UInt8>, _ range: Range<Int>?, windows1252: Bool) {
         guard let range, !range.isEmpty else {
-            out.append(0x5C)
-            out.append(0x4E)
+            append(0x5C)
+            append(0x4E)
             return
         }
-        appendText(range)
+        appendText(all, range, windows1252: windows1252)
     }
 
     /// Appends field bytes as COPY text: UTF-8, with backslash, tab, line feed and carriage return escaped.
-    private func appendText(_ range: Range<Int>) {
-        let encoding = inspection.encoding
-        reader.bytes.withUnsafeBufferPointer { all in
-            for index in range {
-                let byte = all[index]
-                switch byte {
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x09: out.append(contentsOf: [0x5C, 0x74])
-                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-                case 0x80...0xFF where encoding == .windows1252:
-                    out.append(contentsOf: decode(all[index..<(index + 1)].map { $0 }[...], encoding: .windows1252).utf8)
-                default: out.append(byte)
-                }
+    mutating func appendText(_ all: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, windows1252: Bool) {
+        for index in range {
+            let byte = all[index]
+            switch byte {
+            case 0x5C:
+                append(0x5C)
+                append(0x5C)
+            case 0x09:
+                append(0x5C)
+                append(0x74)
+            case 0x0A:
+                append(0x5C)
+                append(0x6E)
+            case 0x0D:
+                append(0x5C)
+                append(0x72)
+            case 0x80...0xFF where windows1252:
+                for unit in decode(CollectionOfOne(byte), encoding: .windows1252).utf8 { append(unit) }
+            default:
+                append(byte)
             }
         }
     }

@@ -19,6 +19,8 @@ struct SurveyImportPlan: Sendable {
     let storedVariables: [CodebookVariable]
     let lookups: [ValueLookup]
     let providerLookup: ValueLookup
+    /// The area codes allowed when the subarea variable has type code (nil when it is free text).
+    let subareaCodes: Set<[UInt8]>?
     let allVariables: [CodebookVariable]
 
     /// Compiles `definition`; throws `unsupportedCodebook` naming what the importer cannot store.
@@ -69,6 +71,7 @@ struct SurveyImportPlan: Sendable {
         storedVariables = stored
         self.lookups = lookups
         providerLookup = try ValueLookup(variable: provider, missingCodes: [], fail: fail)
+        subareaCodes = subareaVariable.flatMap { $0.type == .code ? Set($0.codes.map { Array($0.code.utf8) }) : nil }
         allVariables = codebook.variables
     }
 
@@ -141,9 +144,12 @@ enum ColumnRule: Sendable, Equatable {
 struct ValueLookup: Sendable {
     static let invalid = Int32.min
     let variable: CodebookVariable
-    private let single: [Int32]
-    private let longer: [UInt64: Int32]
-    private let integerRange: ClosedRange<Int>?
+    /// The stored value for each one-byte field, or `invalid`.
+    let single: [Int32]
+    /// The stored value for fields of two to eight bytes, keyed by `key(_:)`.
+    let longer: [UInt64: Int32]
+    /// The allowed range, for integer variables.
+    let integerRange: ClosedRange<Int>?
 
     init(
         variable: CodebookVariable,
@@ -198,7 +204,13 @@ struct ValueLookup: Sendable {
         if bytes.count == 1 {
             let found = single[Int(bytes[0])]
             if found != Self.invalid || integerRange == nil { return found }
-        } else if bytes.count <= 8 {
+        }
+        return longerValue(bytes)
+    }
+
+    /// The stored value for a field that is not a one-byte code.
+    func longerValue(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        if bytes.count >= 2 && bytes.count <= 8 {
             var key: UInt64 = 0
             for byte in bytes { key = key << 8 | UInt64(byte) }
             if let found = longer[key] { return found }
