@@ -98,10 +98,10 @@ final class ImportPass {
     /// In `singleTable`: not a listed code, parse the byte as a number.
     private static let parseMarker = Int32.min + 1
 
-    /// Reads every data row. With a writer, valid rows are sent to the COPY (all rows in accept-valid-rows mode;
+    /// Reads every data row. With a sink, valid rows are sent on to the COPY (all rows in accept-valid-rows mode;
     /// none after the first invalid row otherwise, since the import will be refused).
-    func run(writer: CopyWriter?, report: (Counts) -> Void) async throws {
-        var writing = writer != nil
+    func run(sink: ChunkPipe?, report: (Counts) -> Void) async throws {
+        var writing = sink != nil
         let acceptValid = request.acceptValidRows
         var out = output
         var seenIDs = SeenIdentifiers()
@@ -131,8 +131,8 @@ final class ImportPass {
                 counts.rejected += 1
                 if !acceptValid { writing = false }
             }
-            if writing, out.count >= 1 << 16, let writer {
-                try await writer.write(out.contents)
+            if writing, out.count >= 1 << 16, let sink {
+                try await sink.send(Array(out.contents))
                 out.removeAll()
             }
             if counts.rows >= nextReport {
@@ -146,8 +146,8 @@ final class ImportPass {
         if counts.rows == 0 {
             throw SurveyImportFailure(.headerOnly, "the file has a header row but no data rows; nothing was imported")
         }
-        if writing, out.count > 0, let writer {
-            try await writer.write(out.contents)
+        if writing, out.count > 0, let sink {
+            try await sink.send(Array(out.contents))
             out.removeAll()
         }
         counts.bytesRead = reader.bytesRead

@@ -192,7 +192,7 @@ public struct SurveyImporter: Sendable {
         }
         var outcome: SurveyImportOutcome
         if request.dryRun {
-            try await pass.run(writer: nil, report: report)
+            try await pass.run(sink: nil, report: report)
             let current = try await database.withConnection {
                 try await SurveyImportStore.currentBatch(codebookID: plan.codebookID, year: request.year, on: $0)
             }
@@ -220,7 +220,28 @@ public struct SurveyImporter: Sendable {
                     pass.batchID = batchID
                     try await SurveyImportStore.createStaging(batchID: batchID, on: connection)
                     _ = try await PostgresConnection.copyFrom(SurveyImportStore.copyStatement(batchID: batchID), into: connection) { writer in
-                        try await pass.run(writer: writer, report: report)
+                        // The file is parsed in a child task while this task sends what it produced: the server
+                        // stores one chunk while the next is parsed.
+                        let pipe = ChunkPipe()
+                        let parser = HandedOver(pass)
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask {
+                                do {
+                                    try await parser.value.run(sink: pipe, report: report)
+                                    pipe.finish()
+                                } catch {
+                                    pipe.fail(error)
+                                    throw error
+                                }
+                            }
+                            do {
+                                while let chunk = try await pipe.next() { try await writer.write(chunk) }
+                            } catch {
+                                pipe.fail(error)
+                                throw error
+                            }
+                            try await group.waitForAll()
+                        }
                         if let failure = pass.failure {
                             throw Abort(outcome: pass.outcome(batchID: nil, replaced: nil, elapsed: clock.now - start, failure: failure))
                         }
@@ -287,6 +308,13 @@ public struct SurveyImporter: Sendable {
             "this file was already imported as batch \(batch.id) (\(batch.fileName), year \(batch.year), \(batch.finishedAt), "
                 + "by \(batch.actor)\(batch.status == "replaced" ? ", since replaced" : "")); nothing was imported"
         )
+    }
+
+    /// Hands the pass to the child task that parses the file. The parent does not touch it until the task group has
+    /// finished (which orders the child's writes before the parent's reads), hence the unchecked conformance.
+    struct HandedOver<Value>: @unchecked Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
     }
 
     /// Carries the outcome of a refused import out of the transaction, which it rolls back.
