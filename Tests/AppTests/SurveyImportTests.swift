@@ -420,7 +420,10 @@ struct SurveyImportBatchTests {
     @Test("an area code outside a coded subarea variable is refused")
     func unknownAreaCode() async throws {
         try await ImportFixture.run { f in
-            let yaml = String(decoding: try #require(FileManager.default.contents(atPath: projectRoot + "/forms/service-user-survey.yaml")), as: UTF8.self)
+            let yaml = String(
+                decoding: try #require(FileManager.default.contents(atPath: projectRoot + "/forms/service-user-survey.yaml")),
+                as: UTF8.self
+            )
             let coded = yaml.replacingOccurrences(
                 of: "    type: text\n    role: subarea\n",
                 with: "    type: code\n    role: subarea\n    codes:\n      - {code: L1, label: {en: LDU one, cy: UGL un}}\n"
