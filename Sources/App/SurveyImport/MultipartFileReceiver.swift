@@ -49,6 +49,7 @@ struct MultipartFileReceiver {
         var state = State.preamble
         var result = Result()
         var value: [UInt8] = []
+        var parts = 0
         guard FileManager.default.createFile(atPath: destination, contents: nil), let handle = FileHandle(forWritingAtPath: destination) else {
             throw Failure.malformed
         }
@@ -94,6 +95,8 @@ struct MultipartFileReceiver {
                 let disposition = text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-disposition:") }
                 guard let disposition, let name = parameter("name", in: String(disposition)) else { throw Failure.malformed }
                 let fileName = parameter("filename", in: String(disposition))
+                parts += 1
+                if parts > 20 { throw Failure.malformed }
                 let isFile = name == fileField && fileName != nil
                 if isFile { result.fileName = fileName }
                 value = []

@@ -59,7 +59,12 @@ public enum SurveyImportCommand {
 
     /// Runs an import from the command line: progress on a terminal, problems and a one-line summary, and whether it
     /// succeeded (the caller exits non-zero when it did not).
-    public static func run(_ options: Options, configuration: AppConfiguration, logger: Logger) async throws -> Bool {
+    public static func run(
+        _ options: Options,
+        configuration: AppConfiguration,
+        logger: Logger,
+        auditHook: @escaping SurveyImportAuditHook = { _, _ in }
+    ) async throws -> Bool {
         let codebook = try resolveCodebook(options.codebook, formsDirectory: configuration.formsDirectory)
         let setup = try await DatabaseSetup.resolve(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
@@ -86,7 +91,7 @@ public enum SurveyImportCommand {
             let display = SurveyImportProgressDisplay()
             let outcome: SurveyImportOutcome
             do {
-                outcome = try await SurveyImporter(database: client, logger: logger).run(request) { display.update($0) }
+                outcome = try await SurveyImporter(database: client, logger: logger, auditHook: auditHook).run(request) { display.update($0) }
             } catch {
                 display.finish()
                 try? FileManager.default.removeItem(atPath: problemsFile)

@@ -126,6 +126,7 @@ public final class SurveyImportJobs: Service, Sendable {
 
     /// Processes queued work until graceful shutdown or cancellation.
     public func run() async throws {
+        removeLeftovers()
         await cancelWhenGracefulShutdown {
             for await work in self.stream {
                 if Task.isCancelled { break }
@@ -188,6 +189,20 @@ public final class SurveyImportJobs: Service, Sendable {
             change(&job)
             jobs[id] = job
             return job
+        }
+    }
+
+    /// Removes uploads and problem lists left by an earlier run (jobs live in memory only). Only files named as this
+    /// type names them (`UUID.csv`, `UUID.problems.csv`) are touched.
+    private func removeLeftovers() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let known = jobs.withLock { Set($0.keys) }
+        for name in names {
+            let stem =
+                name.hasSuffix(".problems.csv")
+                ? String(name.dropLast(".problems.csv".count)) : name.hasSuffix(".csv") ? String(name.dropLast(4)) : ""
+            guard UUID(uuidString: stem) != nil, !known.contains(stem) else { continue }
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
         }
     }
 
