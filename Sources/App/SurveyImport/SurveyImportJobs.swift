@@ -57,20 +57,19 @@ public final class SurveyImportJobs: Service, Sendable {
     private let logger: Logger
     static let keep = 50
 
-    /// Makes the job runner. `directory` is created if needed.
+    /// Makes the job runner. The upload folder (IMPORT_DIR) is created when the first upload arrives.
     public init(
         database: PostgresClient,
         configuration: AppConfiguration,
         logger: Logger,
         auditHook: @escaping SurveyImportAuditHook = { _, _ in }
-    ) throws {
+    ) {
         importer = SurveyImporter(database: database, logger: logger, auditHook: auditHook)
         codebookID = SurveyImportCommand.defaultCodebookID
         formsDirectory = configuration.formsDirectory
         maxBytes = configuration.importMaxUploadBytes
         directory = configuration.resolvedImportDirectory
         self.logger = logger
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         (stream, continuation) = AsyncStream.makeStream(of: Work.self)
     }
 
@@ -79,6 +78,11 @@ public final class SurveyImportJobs: Service, Sendable {
 
     /// A new path in the upload folder for an incoming file.
     func newUploadPath() -> (id: String, path: String) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            logger.error("cannot create the upload folder", metadata: ["import.directory": "\(directory)", "error": "\(error)"])
+        }
         let id = UUID().uuidString.lowercased()
         return (id, directory + "/\(id).csv")
     }
