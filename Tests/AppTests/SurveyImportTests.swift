@@ -321,6 +321,22 @@ struct SurveyImportFileFormatTests {
         }
     }
 
+    @Test("old Mac line ends (CR only), quoted codes and empty quoted fields, no line break after the last row")
+    func crOnlyAndQuotedCodes() async throws {
+        try await ImportFixture.run { f in
+            let rows = [f.row(1), f.row(2)].map { fields in
+                zip(f.header, fields).map { name, value in
+                    name == "ldu_code" ? "\"\"" : name == "q01" ? "\"\(value)\"" : value
+                }.joined(separator: ",")
+            }
+            let text = ([f.header.joined(separator: ",")] + rows).joined(separator: "\r")
+            let outcome = try await f.run(f.request(try f.write("cr.csv", bytes: Array(text.utf8))))
+            #expect(outcome.succeeded, "\(outcome.summary)")
+            #expect(outcome.rowsImported == 2)
+            #expect(try await f.count("SELECT count(*)::int FROM service_user_response WHERE subarea_code IS NULL AND line_number = 3") == 1)
+        }
+    }
+
     @Test("an extra column is reported and ignored")
     func extraColumn() async throws {
         try await ImportFixture.run { f in
