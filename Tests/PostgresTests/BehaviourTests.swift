@@ -171,7 +171,9 @@ struct BehaviourTests {
                 }
                 return try await group.reduce(0, +)
             }
-            #expect(ticks >= 30, "the ticking task ran only \(ticks) times in 0.8 s")
+            // Free threads tick about 80 times; blocked ones (measured: the first version of the pool) tick once or
+            // twice. 10 leaves room for a machine busy with the rest of the suite.
+            #expect(ticks >= 10, "the ticking task ran only \(ticks) times in 0.8 s")
         }
     }
 

@@ -17,6 +17,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case issueLinks
     /// Key in a paper victim questionnaire for an assigned inspection.
     case enterPaperReturns
+    /// Upload and import the service-user survey file.
+    case importSurvey
 }
 
 /// A staff role. Victims, sentencers and people on probation never have accounts.
@@ -28,8 +30,8 @@ public enum Role: String, CaseIterable, Sendable {
     /// The authorisation matrix: every permission each role has.
     public var permissions: Set<Permission> {
         switch self {
-        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .manageInspections, .enterPaperReturns]
-        case .inspector: [.useStaffPages, .manageInspections, .enterPaperReturns]
+        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .manageInspections, .enterPaperReturns, .importSurvey]
+        case .inspector: [.useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey]
         case .vlo: [.useStaffPages, .issueLinks]
         }
     }

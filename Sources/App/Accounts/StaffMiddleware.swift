@@ -19,6 +19,9 @@ struct StaffMiddleware: RouterMiddleware {
 
     let accounts: Accounts
     let requireSignIn: Bool
+    /// False for routes that stream their own body (file uploads): the body is left unread and the CSRF token is
+    /// taken from the `csrf_token` query parameter instead.
+    var readsFormBody = true
 
     /// Paths someone who must change a temporary password may still use.
     static let allowedBeforePasswordChange: Set<String> = ["/account/password", "/sign-out"]
@@ -29,7 +32,7 @@ struct StaffMiddleware: RouterMiddleware {
         var request = request
         var context = context
         let unsafe = ![HTTPRequest.Method.get, .head].contains(request.method)
-        if unsafe {
+        if unsafe && readsFormBody {
             let buffer = try await request.collectBody(upTo: min(context.maxUploadSize, Self.maximumBody))
             do {
                 context.staffForm = try StaffForm(parsing: buffer.readableBytesView)
@@ -38,7 +41,7 @@ struct StaffMiddleware: RouterMiddleware {
                 throw error.httpError
             }
         }
-        let postedToken = context.staffForm?[Accounts.csrfField] ?? ""
+        let postedToken = readsFormBody ? context.staffForm?[Accounts.csrfField] ?? "" : request.uri.queryParameters.get(Accounts.csrfField) ?? ""
         let cookieID = request.cookies[Accounts.sessionCookie]?.value
         let lookup: SessionStore.Lookup = if let cookieID { try await accounts.sessions.lookup(id: cookieID) } else { .unknown }
 
@@ -164,6 +167,18 @@ public struct StaffRouter {
         catalogue = dependencies.staffRoutes
     }
 
+    /// A group for routes that read their own request body (file uploads), needing a live session and `permission`;
+    /// unsafe methods must carry the session's CSRF token as the `csrf_token` query parameter.
+    public func uploadGroup(
+        on router: Router<AppRequestContext>,
+        dependencies: AppDependencies,
+        permission: Permission
+    ) -> RouterGroup<AppRequestContext> {
+        router.group()
+            .add(middleware: StaffMiddleware(accounts: dependencies.accounts, requireSignIn: true, readsFormBody: false))
+            .add(middleware: PermissionMiddleware(permission: permission))
+    }
+
     /// A GET route needing `permission`.
     public func get(_ path: String, _ permission: Permission, handler: @escaping Handler) {
         add(.get, path, permission, handler)
@@ -186,5 +201,19 @@ public struct StaffRouter {
             }
             return try await handler(request, context, session)
         }
+    }
+}
+
+/// Refuses (403) a signed-in person without `permission`; used on groups whose routes are not added through
+/// `StaffRouter.get` and `post`.
+struct PermissionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let permission: Permission
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let session = context.staff, session.user.can(permission) else {
+            throw HTTPError(.forbidden, message: "You do not have permission to see this page.")
+        }
+        return try await next(request, context)
     }
 }

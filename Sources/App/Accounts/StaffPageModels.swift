@@ -10,6 +10,7 @@ struct StaffChrome: Sendable {
     let canViewAuditLog: Bool
     let canManageInspections: Bool
     let canIssueLinks: Bool
+    let canImportSurvey: Bool
 
     init(_ session: StaffSession) {
         displayName = session.user.displayName
@@ -20,6 +21,7 @@ struct StaffChrome: Sendable {
         canViewAuditLog = session.user.can(.viewAuditLog)
         canManageInspections = session.user.can(.manageInspections)
         canIssueLinks = session.user.can(.issueLinks)
+        canImportSurvey = session.user.can(.importSurvey)
     }
 }
 

@@ -48,6 +48,15 @@ public struct AppConfiguration: Sendable {
     public var commonPasswordsFile = "data/common-passwords.txt"
     public var trustForwardedFor = false
     public static let minimumBcryptCost = 12
+    /// IMPORT_MAX_UPLOAD_BYTES: the largest survey file the importer accepts, from the upload page and the CLI
+    /// (default 256 MiB, about two million rows).
+    public var importMaxUploadBytes = 256 * 1024 * 1024
+    /// IMPORT_DIR: where uploaded survey files and their problem lists are kept while an import job runs
+    /// (default DATA_DIR/imports).
+    public var importDirectory = ""
+
+    /// The folder for uploaded survey files.
+    public var resolvedImportDirectory: String { importDirectory.isEmpty ? dataDirectory + "/imports" : importDirectory }
 
     public init() {}
 
@@ -118,6 +127,8 @@ public struct AppConfiguration: Sendable {
         if let value = try integer("BCRYPT_COST", Self.minimumBcryptCost...16) { bcryptCost = value }
         if let value = text("COMMON_PASSWORDS_FILE") { commonPasswordsFile = value }
         if let value = try boolean("TRUST_X_FORWARDED_FOR") { trustForwardedFor = value }
+        if let value = try integer("IMPORT_MAX_UPLOAD_BYTES", 1...(1 << 40)) { importMaxUploadBytes = value }
+        if let value = text("IMPORT_DIR") { importDirectory = value }
     }
 
     /// Where victims reach the service: `PUBLIC_BASE_URL`, or http://HOST:PORT.

@@ -22,6 +22,8 @@ public struct AppDependencies: Sendable {
     public let throttlePolicy: ThrottlePolicy
     /// Every staff route and the permission it declares, filled in by `buildRouter`.
     public let staffRoutes = StaffRouteCatalogue()
+    /// The background jobs behind the survey upload page (a Service the application runs).
+    public let importJobs: SurveyImportJobs
 
     public init(
         configuration: AppConfiguration,
@@ -43,6 +45,12 @@ public struct AppDependencies: Sendable {
         self.passwordPolicy = passwordPolicy
         self.throttlePolicy = throttlePolicy
         self.now = now
+        importJobs = SurveyImportJobs(
+            database: database,
+            configuration: configuration,
+            logger: logger,
+            auditHook: SurveyImportAudit.hook(AuditLog(database: database, now: now))
+        )
     }
 
     /// Today's date in UK terms (the service's dates are calendar days in Europe/London).
@@ -65,7 +73,8 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
         ),
         logger: dependencies.logger
     )
-    app.addServices(DatabasePoolService(client: dependencies.database))
+    // Services stop in reverse order: the import jobs before the pool they use.
+    app.addServices(DatabasePoolService(client: dependencies.database), dependencies.importJobs)
     return app
 }
 
@@ -91,6 +100,10 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     InspectionRoutes(dependencies: dependencies).register(on: staff)
     LinkRoutes(dependencies: dependencies).register(on: staff)
     PaperReturnRoutes(dependencies: dependencies).register(on: staff)
+    // The survey upload streams its own body: its group takes the CSRF token from the address.
+    SurveyImportRoutes(dependencies: dependencies, jobs: dependencies.importJobs)
+        .register(on: staff.uploadGroup(on: router, dependencies: dependencies, permission: .importSurvey))
+    dependencies.staffRoutes.add(StaffRouteInfo(method: .get, path: SurveyImportRoutes.basePath, permission: .importSurvey))
     return router
 }
 
