@@ -255,3 +255,27 @@ extension InspectionStore {
         return InspectionDates(announcedOn: a, fieldworkStartsOn: f, weekPlusTwoOn: w, victimWindowOpensOn: o, victimWindowClosesOn: c)
     }()
 }
+
+@Suite("Issuing a batch is one transaction")
+struct BatchAtomicityTests {
+    @Test("a failure on the 7th link of a batch of 10 leaves no link at all")
+    func failureMidBatchLeavesNothing() async throws {
+        try await TestApp.run { _, app in
+            let fixtures = try await Fixtures.make(app.db)
+            try await app.db.withConnection { connection in
+                try await connection.unsafeExecuteScript(
+                    """
+                    CREATE FUNCTION fail_seventh() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF (SELECT count(*) FROM invitation) >= 6 THEN RAISE EXCEPTION 'simulated failure'; END IF;
+                        RETURN NEW;
+                    END $$;
+                    CREATE TRIGGER fail_seventh BEFORE INSERT ON invitation FOR EACH ROW EXECUTE FUNCTION fail_seventh();
+                    """
+                )
+            }
+            await #expect(throws: PostgresError.self) { try await fixtures.issue(app, count: 10) }
+            #expect(try await app.db.query("SELECT count(*) AS n FROM invitation")[0].decode("n", as: Int.self) == 0)
+        }
+    }
+}
