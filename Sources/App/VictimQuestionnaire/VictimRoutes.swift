@@ -26,14 +26,14 @@ struct VictimRoutes: Sendable {
         router.post("/q/:token") { request, context in try await begin(request, context) }
         router.get("/start") { request, _ in codePage(language(request), code: "", error: false) }
         router.post("/start") { request, context in try await enterCode(request, context) }
-        router.get("/questionnaire") { request, context in try await resume(request, context) }
-        router.get("/questionnaire/page/:page") { request, context in try await showPage(request, context) }
-        router.post("/questionnaire/page/:page") { request, context in try await answerPage(request, context) }
-        router.get("/questionnaire/check") { request, context in try await checkPage(request, context) }
-        router.post("/questionnaire/submit") { request, context in try await submit(request, context) }
-        router.get("/questionnaire/done") { request, context in try await donePage(request, context) }
-        router.get("/questionnaire/withdraw") { request, context in try await withdrawPage(request, context) }
-        router.post("/questionnaire/withdraw") { request, context in try await withdraw(request, context) }
+        router.get("/questionnaire") { request, context in try await refusing { try await resume(request, context) } }
+        router.get("/questionnaire/page/:page") { request, context in try await refusing { try await showPage(request, context) } }
+        router.post("/questionnaire/page/:page") { request, context in try await refusing { try await answerPage(request, context) } }
+        router.get("/questionnaire/check") { request, context in try await refusing { try await checkPage(request, context) } }
+        router.post("/questionnaire/submit") { request, context in try await refusing { try await submit(request, context) } }
+        router.get("/questionnaire/done") { request, context in try await refusing { try await donePage(request, context) } }
+        router.get("/questionnaire/withdraw") { request, context in try await refusing { try await withdrawPage(request, context) } }
+        router.post("/questionnaire/withdraw") { request, context in try await refusing { try await withdraw(request, context) } }
         router.get("/questionnaire/language/:language") { request, context in try await switchLanguage(request, context) }
         router.get("/exit") { request, _ in try await exit(request) }
         router.get("/privacy") { request, _ in
@@ -152,12 +152,25 @@ struct VictimRoutes: Sendable {
         return .success(Journey(cookie: cookie, session: session, invitation: invitation, form: form))
     }
 
-    private func resume(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let journey: Journey
+    /// The journey for this request, or a `Refusal` carrying the page to show instead (caught by `refusing`).
+    private func journey(_ request: Request) async throws -> Journey {
         switch try await current(request) {
-        case .success(let found): journey = found
-        case .failure(let refusal): return refusal.response
+        case .success(let journey): return journey
+        case .failure(let refusal): throw refusal
         }
+    }
+
+    /// Runs a handler, answering a `Refusal` with its page.
+    private func refusing(_ handler: () async throws -> Response) async throws -> Response {
+        do {
+            return try await handler()
+        } catch let refusal as Refusal {
+            return refusal.response
+        }
+    }
+
+    private func resume(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey = try await journey(request)
         if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
         let answers = try await invitations.draft(journey.invitation.id)
         let pages = journey.form.shownPages(answers: answers)
@@ -166,11 +179,7 @@ struct VictimRoutes: Sendable {
     }
 
     private func showPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let journey: Journey
-        switch try await current(request) {
-        case .success(let found): journey = found
-        case .failure(let refusal): return refusal.response
-        }
+        let journey = try await journey(request)
         if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
         let answers = try await invitations.draft(journey.invitation.id)
         guard let formPage = journey.form.page(id: context.parameters.get("page") ?? ""),
@@ -180,11 +189,7 @@ struct VictimRoutes: Sendable {
     }
 
     private func answerPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let journey: Journey
-        switch try await current(request) {
-        case .success(let found): journey = found
-        case .failure(let refusal): return refusal.response
-        }
+        let journey = try await journey(request)
         let lang = journey.session.language
         guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
         guard post["csrf_token"] == journey.session.csrfToken else { return badRequest(lang, status: .forbidden) }
@@ -238,11 +243,7 @@ struct VictimRoutes: Sendable {
     // MARK: Check, submit, done
 
     private func checkPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let journey: Journey
-        switch try await current(request) {
-        case .success(let found): journey = found
-        case .failure(let refusal): return refusal.response
-        }
+        let journey = try await journey(request)
         if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
         let lang = journey.session.language
         let answers = try await invitations.draft(journey.invitation.id)
@@ -267,11 +268,7 @@ struct VictimRoutes: Sendable {
     }
 
     private func submit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let journey: Journey
-        switch try await current(request) {
-        case .success(let found): journey = found
-        case .failure(let refusal): return refusal.response
-        }
+        let journey = try await journey(request)
         let lang = journey.session.language
         guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
         guard post["csrf_token"] == journey.session.csrfToken else { return badRequest(lang, status: .forbidden) }
@@ -302,22 +299,14 @@ struct VictimRoutes: Sendable {
     }
 
     private func donePage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let journey: Journey
-        switch try await current(request) {
-        case .success(let found): journey = found
-        case .failure(let refusal): return refusal.response
-        }
+        let journey = try await journey(request)
         guard journey.invitation.status == .submitted else { return .redirect(to: "/questionnaire", type: .normal) }
         let lang = journey.session.language
         return page("victim/done", lang, LanguageOnly(otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/done"))
     }
 
     private func withdrawPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let journey: Journey
-        switch try await current(request) {
-        case .success(let found): journey = found
-        case .failure(let refusal): return refusal.response
-        }
+        let journey = try await journey(request)
         guard journey.invitation.status == .submitted else { return .redirect(to: "/questionnaire", type: .normal) }
         let lang = journey.session.language
         return page(
@@ -332,11 +321,7 @@ struct VictimRoutes: Sendable {
     }
 
     private func withdraw(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let journey: Journey
-        switch try await current(request) {
-        case .success(let found): journey = found
-        case .failure(let refusal): return refusal.response
-        }
+        let journey = try await journey(request)
         let lang = journey.session.language
         guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
         guard post["csrf_token"] == journey.session.csrfToken else { return badRequest(lang, status: .forbidden) }
