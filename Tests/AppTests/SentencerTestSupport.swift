@@ -6,6 +6,11 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
+/// Every sentencer-meeting suite, one test at a time: each drives many requests against its own schema, and running
+/// them all at once beside the other suites exhausts the test cluster's connections.
+@Suite("Sentencer meetings", .serialized)
+struct SentencerTests {}
+
 /// Inspectors assigned to the fixture inspection, and helpers that fill in the sentencer schedule over HTTP.
 struct SentencerWorld {
     let app: TestApp
@@ -47,7 +52,11 @@ struct SentencerWorld {
     }
 
     /// Records a meeting's first page and returns the new meeting's id.
-    func startMeeting(_ browser: StaffBrowser, format: String = "bench_group", sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int64 {
+    func startMeeting(
+        _ browser: StaffBrowser,
+        format: String = "bench_group",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Int64 {
         try await browser.get(newPath)
         let response = try await browser.post(newPath, Self.meetingFields(format: format))
         #expect(response.status == .seeOther, sourceLocation: sourceLocation)
@@ -70,7 +79,12 @@ struct SentencerWorld {
     func completeMeeting(_ browser: StaffBrowser, _ meeting: Int64) async throws {
         try await savePage(browser, meeting, "attendees", [("attendees_lay_magistrate", "3"), ("attendees_legal_adviser", "1")])
         for topic in ["t1", "t2", "t3", "t4", "t5", "t6", "t7"] {
-            let response = try await savePage(browser, meeting, topic, [("\(topic)_rating", "fairly_confident"), ("\(topic)_evidence", "Notes for \(topic)")])
+            let response = try await savePage(
+                browser,
+                meeting,
+                topic,
+                [("\(topic)_rating", "fairly_confident"), ("\(topic)_evidence", "Notes for \(topic)")]
+            )
             #expect(response.status == .seeOther, "\(topic)")
         }
         try await savePage(browser, meeting, "t8", [("t8_evidence", "Nothing else")])

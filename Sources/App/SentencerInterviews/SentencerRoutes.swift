@@ -94,7 +94,8 @@ struct SentencerRoutes: Sendable {
         SentencerEditor(userID: session.user.id, actor: accounts.actor(request, context))
     }
 
-    private func audit(_ event: AuditEvent, _ request: Request, _ context: AppRequestContext, _ meeting: SentencerMeeting, page: String) async throws {
+    private func audit(_ event: AuditEvent, _ request: Request, _ context: AppRequestContext, _ meeting: SentencerMeeting, page: String) async throws
+    {
         try await accounts.audit.record(
             event,
             actor: accounts.actor(request, context),
@@ -154,11 +155,32 @@ struct SentencerRoutes: Sendable {
         guard posted else {
             let restored = context.restoredForm
             let answers = restored.map { rules.submit(page: page, post: Self.pairs($0), previous: [:]).answers } ?? [:]
-            return formPage(session, inspection, form, page, answers: answers, errors: [], revision: 0, action: action, back: back, restored: restored != nil)
+            return formPage(
+                session,
+                inspection,
+                form,
+                page,
+                answers: answers,
+                errors: [],
+                revision: 0,
+                action: action,
+                back: back,
+                restored: restored != nil
+            )
         }
         let submission = rules.submit(page: page, post: Self.pairs(context.staffForm), previous: [:])
         guard submission.errors.isEmpty else {
-            return formPage(session, inspection, form, page, answers: submission.answers, errors: submission.errors, revision: 0, action: action, back: back)
+            return formPage(
+                session,
+                inspection,
+                form,
+                page,
+                answers: submission.answers,
+                errors: submission.errors,
+                revision: 0,
+                action: action,
+                back: back
+            )
         }
         let id = try await store.create(inspectionID: inspection.id, form: form, answers: submission.answers, by: editor(request, context, session))
         return StaffMiddleware.redirect("/sentencer-meetings/\(id)/pages/\(SentencerSchedule.attendeesPage)")
@@ -326,7 +348,8 @@ struct SentencerRoutes: Sendable {
     ) -> Response {
         let text = SentencerAnswerText(form: form)
         let sections = form.shownPages(answers: meeting.answers).map { page in
-            let keys = form.shownQuestions(on: page, answers: meeting.answers).map(\.id)
+            let keys =
+                form.shownQuestions(on: page, answers: meeting.answers).map(\.id)
                 + (page.id == SentencerSchedule.meetingPage ? SentencerSchedule.extraKeys : [])
             return SentencerRecordPage.Section(
                 title: page.title?.en ?? page.id,
@@ -352,7 +375,9 @@ struct SentencerRoutes: Sendable {
             finalisedBy: meeting.finalisedByName,
             finalisedAt: meeting.finalisedAt.map(Self.dateTime),
             sections: sections,
-            errors: errors.map { SentencerRecordPage.LinkedError(href: Self.pageHref(meeting.id, $0.page) + "#" + $0.error.fieldId, text: $0.error.summaryText) },
+            errors: errors.map {
+                SentencerRecordPage.LinkedError(href: Self.pageHref(meeting.id, $0.page) + "#" + $0.error.fieldId, text: $0.error.summaryText)
+            },
             hasErrors: !errors.isEmpty,
             conflict: conflict
         )
@@ -417,7 +442,12 @@ struct SentencerRoutes: Sendable {
 
     // MARK: Export
 
-    private func export(_ request: Request, _ context: AppRequestContext, _ session: StaffSession, format: SentencerExport.Format) async throws
+    private func export(
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ session: StaffSession,
+        format: SentencerExport.Format
+    ) async throws
         -> Response
     {
         let inspection = try await authorise(session, inspectionID: try inspectionParameter(context))

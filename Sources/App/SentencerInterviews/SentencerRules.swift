@@ -46,7 +46,9 @@ struct SentencerRules: Sendable {
             }
             if case .text(let court)? = answers[SentencerSchedule.courtNameKey] {
                 if court.count > SentencerSchedule.courtNameMaximum {
-                    mine.append(Self.error(SentencerSchedule.courtNameKey, nil, .textTooLong, "Court name", "Court name must be 100 characters or fewer"))
+                    mine.append(
+                        Self.error(SentencerSchedule.courtNameKey, nil, .textTooLong, "Court name", "Court name must be 100 characters or fewer")
+                    )
                 } else if court.contains(where: \.isNewline) {
                     mine.append(Self.error(SentencerSchedule.courtNameKey, nil, .answerInvalid, "Court name", "Court name must be on one line"))
                 }
