@@ -124,7 +124,12 @@ extension SentencerTests {
                         ("t1_quote_role", "resident_judge"),
                     ]
                 )
-                try await world.savePage(inspector, id, "t2", [("t2_rating", "no_view"), ("t2_evidence", "@SUM(A1)"), ("t2_quote", "-2 is fine")])
+                try await world.savePage(
+                    inspector,
+                    id,
+                    "t2",
+                    [("t2_rating", "no_view"), ("t2_evidence", "@SUM(A1)"), ("t2_quote", "-2 is fine"), ("t2_quote_role", "legal_adviser")]
+                )
                 let response = try await inspector.get("/inspections/\(world.fixtures.inspectionID)/sentencer-evidence.csv")
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/csv; charset=utf-8")
@@ -142,7 +147,7 @@ extension SentencerTests {
                 )
                 #expect(lines[1].contains("\"'=HYPERLINK(\"\"http://x\"\")\""))
                 #expect(lines[1].contains("\"'+1, said the judge\",resident_judge"))
-                #expect(lines[2].contains(",t2,no_view,false,false,'@SUM(A1),'-2 is fine,"))
+                #expect(lines[2].contains(",t2,no_view,false,false,'@SUM(A1),'-2 is fine,legal_adviser"))
                 #expect(!response.text.contains(",=") && !response.text.contains(",@") && !response.text.contains(",+"))
             }
         }
@@ -264,6 +269,7 @@ extension SentencerTests {
                 #expect(response.text.contains("href=\"#t3_evidence\""))
                 #expect(response.text.contains("Your answer must be 4,000 characters or fewer"))
                 #expect(response.text.contains("Keep this quote"))
+                #expect(response.text.contains("Select the role of the person who said the quote"))
                 #expect(response.text.contains(long))
                 let after = try await world.stored(id)
                 #expect(after.revision == before.revision)

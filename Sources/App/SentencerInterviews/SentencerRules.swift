@@ -57,6 +57,12 @@ struct SentencerRules: Sendable {
             }
         }
         if page.id == SentencerSchedule.attendeesPage { mine += attendanceErrors(answers) }
+        if SentencerSchedule.topics.contains(page.id), answers["\(page.id)_quote"] != nil, answers["\(page.id)_quote_role"] == nil,
+            !formErrors.contains(where: { $0.questionId == "\(page.id)_quote_role" })
+        {
+            // Quotes are attributed by role: a quote without one cannot be used in the report.
+            mine.append(Self.error("\(page.id)_quote_role", nil, .requiredChoice, "Who said it?", "Select the role of the person who said the quote"))
+        }
         let replaced = Set(mine.map(\.questionId))
         let all = formErrors.filter { !replaced.contains($0.questionId) } + mine
         let order = page.questions.map(\.id) + SentencerSchedule.extraKeys
