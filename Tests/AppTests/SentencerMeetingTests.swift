@@ -261,6 +261,35 @@ extension SentencerTests {
             }
         }
 
+        @Test("a new meeting's first page posted after the session expired comes back after signing in, and no meeting was created")
+        func lostSessionOnNewMeeting() async throws {
+            try await TestApp.run { client, app in
+                let world = try await SentencerWorld.make(client, app)
+                let inspector = try await world.assignedInspector()
+                try await inspector.get(world.newPath)
+                app.clock.advance(by: 31 * 60)
+                let posted = try await inspector.post(world.newPath, SentencerWorld.meetingFields())
+                let location = try #require(posted.headers[.location])
+                #expect(location.hasPrefix("/sign-in?return=\(world.newPath)&restore="))
+                #expect(try await app.db.query("SELECT 1 FROM sentencer_meeting").isEmpty)
+                let restore = String(location.split(separator: "restore=")[1])
+                try await inspector.get(location)
+                try await inspector.post(
+                    "/sign-in",
+                    [("email", "ann@example.gov.uk"), ("password", TestApp.password), ("return", world.newPath), ("restore", restore)]
+                )
+                let page = try await inspector.get("\(world.newPath)?restore=\(restore)")
+                #expect(page.status == .ok)
+                #expect(page.text.contains("This is what you entered before you were signed out"))
+                #expect(
+                    page.text.contains("value=\"Cardiff Magistrates&#39; Court\"") || page.text.contains("value=\"Cardiff Magistrates&#x27; Court\"")
+                )
+                #expect(page.text.contains("value=\"bench_group\" checked"))
+                #expect(page.text.contains("value=\"in_person\" checked"))
+                #expect(page.text.contains("value=\"20\""))
+            }
+        }
+
         @Test("notes posted after the session expired come back intact after signing in again, and nothing was saved meanwhile")
         func lostSessionKeepsText() async throws {
             try await TestApp.run { client, app in
