@@ -87,3 +87,22 @@ CREATE TABLE sentencer_meeting_revision (
     saved_at timestamptz NOT NULL,
     PRIMARY KEY (meeting_id, revision)
 );
+
+-- A meeting falls within its inspection: on or after the announcement and, once published, not after publication.
+-- (The service also refuses dates after today; that bound moves, so it is not a schema rule.)
+CREATE FUNCTION sentencer_meeting_date_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM inspection i
+        WHERE i.id = NEW.inspection_id AND NEW.meeting_date >= i.announced_on
+          AND (i.published_on IS NULL OR NEW.meeting_date <= i.published_on)
+    ) THEN
+        RAISE EXCEPTION 'meeting date outside the inspection' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER sentencer_meeting_date_within_inspection
+    BEFORE INSERT OR UPDATE OF meeting_date, inspection_id ON sentencer_meeting
+    FOR EACH ROW EXECUTE FUNCTION sentencer_meeting_date_check();

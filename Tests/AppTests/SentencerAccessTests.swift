@@ -250,6 +250,22 @@ extension SentencerTests {
             }
         }
 
+        @Test("the schema itself refuses a meeting dated before its inspection was announced")
+        func schemaRefusesDateOutsideInspection() async throws {
+            try await TestApp.run { client, app in
+                let world = try await SentencerWorld.make(client, app)
+                let inspector = try await world.assignedInspector()
+                let id = try await world.startMeeting(inspector)
+                do {
+                    try await app.db.execute("UPDATE sentencer_meeting SET meeting_date = '2026-09-30' WHERE id = \(id)")
+                    Issue.record("the update was accepted")
+                } catch let error as PostgresError {
+                    #expect(error.code == .checkViolation)
+                }
+                #expect(try await app.db.execute("UPDATE sentencer_meeting SET meeting_date = '2026-10-01' WHERE id = \(id)") == 1)
+            }
+        }
+
         @Test("a rating not in the schedule and notes over 4,000 characters get messages on their fields and nothing is written")
         func badRatingAndLongNotes() async throws {
             try await TestApp.run { client, app in
