@@ -236,6 +236,23 @@ extension SentencerTests {
             }
         }
 
+        @Test("marking final a record someone changed since it was opened is refused, and the record stays a draft")
+        func finalAgainstOldRevision() async throws {
+            try await TestApp.run { client, app in
+                let world = try await SentencerWorld.make(client, app)
+                let browsers = try await world.assignedInspectors(["ann@example.gov.uk", "bob@example.gov.uk"])
+                let id = try await world.startMeeting(browsers[0])
+                try await world.completeMeeting(browsers[0], id)
+                let opened = try #require(SentencerWorld.revision(in: try await browsers[0].get("/sentencer-meetings/\(id)").text))
+                try await world.savePage(browsers[1], id, "t8", [("t8_evidence", "Bob added this")])
+                let refused = try await browsers[0].post("/sentencer-meetings/\(id)/final", [("revision", opened)])
+                #expect(refused.status == .conflict)
+                #expect(refused.text.contains("The record was not marked final: Inspector B changed it"))
+                #expect(refused.text.contains("Bob added this"))
+                #expect(try await world.stored(id).status == "draft")
+            }
+        }
+
         @Test("saves racing on the same revision: exactly one is stored, the others are told the record changed")
         func racingSaves() async throws {
             try await TestApp.run { client, app in
