@@ -19,6 +19,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case enterPaperReturns
     /// Upload and import the service-user survey file.
     case importSurvey
+    /// Record meetings with sentencers for inspections (only those one is assigned to, unless an administrator).
+    case recordSentencerMeetings
 }
 
 /// A staff role. Victims, sentencers and people on probation never have accounts.
@@ -30,8 +32,12 @@ public enum Role: String, CaseIterable, Sendable {
     /// The authorisation matrix: every permission each role has.
     public var permissions: Set<Permission> {
         switch self {
-        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .manageInspections, .enterPaperReturns, .importSurvey]
-        case .inspector: [.useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey]
+        case .admin:
+            [
+                .useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .manageInspections, .enterPaperReturns, .importSurvey,
+                .recordSentencerMeetings,
+            ]
+        case .inspector: [.useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings]
         case .vlo: [.useStaffPages, .issueLinks]
         }
     }

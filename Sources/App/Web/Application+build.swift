@@ -104,6 +104,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     SurveyImportRoutes(dependencies: dependencies, jobs: dependencies.importJobs)
         .register(on: staff.uploadGroup(on: router, dependencies: dependencies, permission: .importSurvey))
     dependencies.staffRoutes.add(StaffRouteInfo(method: .get, path: SurveyImportRoutes.basePath, permission: .importSurvey))
+    SentencerRoutes(dependencies: dependencies).register(on: staff)
     return router
 }
 
