@@ -74,7 +74,15 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
         logger: dependencies.logger
     )
     // Services stop in reverse order: the import jobs before the pool they use.
-    app.addServices(DatabasePoolService(client: dependencies.database), dependencies.importJobs)
+    app.addServices(
+        DatabasePoolService(client: dependencies.database),
+        dependencies.importJobs,
+        HousekeepingService(
+            housekeeping: Housekeeping(database: dependencies.database, now: dependencies.now),
+            interval: .seconds(15 * 60),
+            logger: dependencies.logger
+        )
+    )
     return app
 }
 

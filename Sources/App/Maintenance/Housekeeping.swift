@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Regular clean-up of short-lived data, so that nothing about a victim's visit outlives its purpose:
+/// expired victim sessions, links whose questionnaire window has closed (marked expired, with their drafts and
+/// sessions deleted), and rate-limit counters from past windows. Runs under an advisory lock, so with several
+/// instances one does the work.
+public struct Housekeeping: Sendable {
+    let database: PostgresClient
+    let now: @Sendable () -> Date
+
+    public init(database: PostgresClient, now: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.now = now
+    }
+
+    /// What one run removed or changed.
+    public struct Outcome: Sendable, Equatable {
+        public var victimSessions = 0
+        public var linksExpired = 0
+        public var drafts = 0
+        public var rateLimitRows = 0
+        /// False when another instance held the lock and this run did nothing.
+        public var ran = true
+    }
+
+    static let lockKey: Int64 = 7_215_003_010
+
+    /// Does one round of clean-up now.
+    public func run() async throws -> Outcome {
+        let now = now()
+        let today = LocalDate(now, timeZone: AppDependencies.london)
+        return try await database.withTransaction { connection in
+            let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey)) AS locked")
+            guard try locked[0].decode("locked", as: Bool.self) else { return Outcome(ran: false) }
+            var outcome = Outcome()
+            outcome.victimSessions = try await connection.execute("DELETE FROM victim_session WHERE expires_at <= \(now)")
+            let expired = try await connection.query(
+                """
+                UPDATE invitation i SET status = 'expired', expired_at = \(now)
+                FROM inspection n
+                WHERE n.id = i.inspection_id AND n.victim_window_closes_on < \(today) AND i.status IN ('issued', 'opened', 'in_progress')
+                RETURNING i.id
+                """
+            )
+            let ids = try expired.map { try $0.decode("id", as: Int.self) }
+            outcome.linksExpired = ids.count
+            if !ids.isEmpty {
+                outcome.drafts = try await connection.execute("DELETE FROM invitation_draft WHERE invitation_id = ANY(\(ids))")
+                try await connection.execute("DELETE FROM victim_session WHERE invitation_id = ANY(\(ids))")
+            }
+            outcome.rateLimitRows = try await connection.execute(
+                "DELETE FROM rate_limit_hit WHERE window_start < \(now.addingTimeInterval(-86_400))"
+            )
+            return outcome
+        }
+    }
+}
+
+/// Runs `Housekeeping` every `interval` until graceful shutdown (a ServiceLifecycle service, not a detached task).
+struct HousekeepingService: Service {
+    let housekeeping: Housekeeping
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let outcome = try await housekeeping.run()
+                if outcome.ran {
+                    logger.info(
+                        "housekeeping done",
+                        metadata: [
+                            "housekeeping.victim_sessions": "\(outcome.victimSessions)", "housekeeping.links_expired": "\(outcome.linksExpired)",
+                            "housekeeping.drafts": "\(outcome.drafts)", "housekeeping.rate_limit_rows": "\(outcome.rateLimitRows)",
+                        ]
+                    )
+                }
+            } catch {
+                logger.warning("housekeeping failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Postgres
+import Testing
+
+@testable import App
+
+@Suite("Housekeeping removes short-lived victim data on time")
+struct HousekeepingTests {
+    @Test("expired sessions go; links past their window expire with their drafts; one instance works at a time")
+    func housekeeping() async throws {
+        try await TestApp.run { client, app in
+            let fixtures = try await Fixtures.make(app.db)
+            let links = try await fixtures.issue(app, count: 3)
+            var victim = VictimBrowser(client)
+            try await victim.post("/q/\(links[0].token)", [], withCSRF: false)
+            try await victim.follow("/questionnaire")
+            try await victim.post("/questionnaire/page/completed_by", [("v2_completed_by", "victim"), ("action", "continue")])
+            var done = VictimBrowser(client)
+            try await VictimQuestionnaireTests.complete(&done, token: links[1].token)
+            try await done.post("/questionnaire/submit", [])
+            let housekeeping = Housekeeping(database: app.db, now: { app.clock.now })
+
+            // While the window is open nothing but expired sessions goes.
+            var outcome = try await housekeeping.run()
+            #expect(outcome == Housekeeping.Outcome())
+            app.clock.advance(by: 2 * 3600)
+            outcome = try await housekeeping.run()
+            #expect(outcome.victimSessions == 2)
+            #expect(outcome.linksExpired == 0)
+
+            // After the window closes, unused links expire and their drafts go; the submitted one is untouched.
+            app.clock.advance(by: 30 * 86_400)
+            outcome = try await housekeeping.run()
+            #expect(outcome.linksExpired == 2)
+            #expect(outcome.drafts == 1)
+            let statuses = try await app.db.query("SELECT status FROM invitation ORDER BY id").map { try $0.decode("status", as: String.self) }
+            #expect(statuses == ["expired", "submitted", "expired"])
+            #expect(try await app.db.query("SELECT count(*) AS n FROM victim_response")[0].decode("n", as: Int.self) == 1)
+
+            // With another instance holding the lock, a run does nothing.
+            try await app.db.withConnection { connection in
+                try await connection.execute("SELECT pg_advisory_lock(\(Housekeeping.lockKey))")
+                let skipped = try await housekeeping.run()
+                #expect(skipped.ran == false)
+                try await connection.execute("SELECT pg_advisory_unlock(\(Housekeeping.lockKey))")
+            }
+        }
+    }
+}
