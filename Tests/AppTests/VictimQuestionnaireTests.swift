@@ -307,3 +307,15 @@ struct VictimLanguageParityTests {
         }
     }
 }
+
+@Suite("Welsh pages are Welsh throughout")
+struct WelshTitleTests {
+    @Test("a Welsh page's title is wholly Welsh, including the organisation's name")
+    func welshTitle() async throws {
+        try await TestApp.run { client, _ in
+            try await client.execute(uri: "/start?lang=cy", method: .get) { response in
+                #expect(response.text.contains("<title>Rhowch eich cod mynediad – Arolygiaeth Prawf EF</title>"))
+            }
+        }
+    }
+}
