@@ -11,6 +11,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case manageOrganisations
     /// Read and filter the audit log.
     case viewAuditLog
+    /// Read an inspection's stakeholder-views report and export it (inspectors only for inspections they are assigned to).
+    case viewReport
 }
 
 /// A staff role. Victims, sentencers and people on probation never have accounts.
@@ -22,8 +24,8 @@ public enum Role: String, CaseIterable, Sendable {
     /// The authorisation matrix: every permission each role has.
     public var permissions: Set<Permission> {
         switch self {
-        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog]
-        case .inspector: [.useStaffPages]
+        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .viewReport]
+        case .inspector: [.useStaffPages, .viewReport]
         case .vlo: [.useStaffPages]
         }
     }

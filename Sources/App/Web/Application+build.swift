@@ -88,6 +88,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     // Staff pages: each declares the permission it needs on the one staff group (sessions, CSRF).
     let staff = StaffRouter(router: router, dependencies: dependencies)
     AccountsRoutes(dependencies: dependencies).register(on: router, staff: staff)
+    ReportRoutes(dependencies: dependencies).register(on: staff)
     return router
 }
 
