@@ -12,7 +12,7 @@ struct StakeholderViews: AsyncParsableCommand {
         abstract: "Collects and reports victims', sentencers' and service users' views for probation inspections.",
         discussion: "Settings come from environment variables; see README.md. With no DATABASE_URL and no PG* variables, "
             + "commands use a private PostgreSQL cluster under DATA_DIR (default .data).",
-        subcommands: [Serve.self, Migrate.self, Database.self, FormsCommand.self, UserCommand.self, Dev.self]
+        subcommands: [Serve.self, Migrate.self, Database.self, FormsCommand.self, UserCommand.self, Import.self, Dev.self]
     )
 }
 
@@ -293,7 +293,7 @@ struct UserCommand: AsyncParsableCommand {
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tools for developers: benchmarks and synthetic data.",
-        subcommands: [BenchDatabase.self, DemoLinks.self, PrepareSubmissions.self]
+        subcommands: [BenchDatabase.self, DemoLinks.self, PrepareSubmissions.self, GenerateSurvey.self]
     )
 
     struct DemoLinks: AsyncParsableCommand {
@@ -404,6 +404,117 @@ struct Dev: AsyncParsableCommand {
                     )
                     print(String(format: "%d %.1f", result.rows, result.perSecond))
                 }
+            } catch {
+                Setup.fail("\(error)")
+            }
+        }
+    }
+}
+
+// MARK: Survey import (issue 8)
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import data files from outside the service.",
+        subcommands: [ServiceUserSurvey.self]
+    )
+
+    struct ServiceUserSurvey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "service-user-survey",
+            abstract: "Import the annual NOMS service-user survey file (CSV) for one year.",
+            discussion: "Checks every row against the codebook. All or nothing unless --accept-valid-rows. The same file is "
+                + "imported once; a new file for a year already imported replaces that year's batch. Exit status 1 when "
+                + "nothing was imported."
+        )
+
+        @Argument(help: "The CSV file.")
+        var file: String
+
+        @Option(help: "The survey (fieldwork) year the file is for.")
+        var year: Int
+
+        @Option(help: "A codebook file or id (default: service-user-survey in FORMS_DIR).")
+        var codebook: String?
+
+        @Flag(help: "Check the file and report; write nothing.")
+        var dryRun = false
+
+        @Flag(help: "Import the valid rows and record the rejected ones, instead of all or nothing.")
+        var acceptValidRows = false
+
+        @Option(help: "The file's encoding: auto, utf-8 or windows-1252.")
+        var encoding: String = "auto"
+
+        @Option(help: "Where to write every problem as CSV (default FILE.problems.csv, only when there are problems).")
+        var problemsFile: String?
+
+        func validate() throws {
+            if !(1990...2100).contains(year) { throw ValidationError("--year must be a year from 1990 to 2100") }
+            if SurveyEncodingChoice(rawValue: encoding.lowercased()) == nil {
+                throw ValidationError("--encoding must be auto, utf-8 or windows-1252")
+            }
+        }
+
+        func run() async throws {
+            let configuration = try Setup.configuration()
+            var options = SurveyImportCommand.Options(file: file, year: year)
+            options.codebook = codebook
+            options.dryRun = dryRun
+            options.acceptValidRows = acceptValidRows
+            options.encoding = SurveyEncodingChoice(rawValue: encoding.lowercased()) ?? .auto
+            options.problemsFile = problemsFile
+            let succeeded: Bool
+            do {
+                succeeded = try await SurveyImportCommand.run(options, configuration: configuration, logger: Logger(label: "stakeholder-views"))
+            } catch {
+                FileHandle.standardOutput.write(Data("import failed: \(error)\n".utf8))
+                Setup.fail("\(error)")
+            }
+            if !succeeded { throw ExitCode(1) }
+        }
+    }
+}
+
+extension Dev {
+    struct GenerateSurvey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "generate-survey",
+            abstract: "Write a deterministic synthetic service-user survey CSV that fits the codebook."
+        )
+
+        @Option(help: "Number of data rows.")
+        var rows: Int
+
+        @Option(help: "Survey year.")
+        var year: Int
+
+        @Option(help: "Random seed: the same seed gives the same file.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Share of rows with a realistic fault, from 0 to 1.")
+        var errorRate: Double = 0
+
+        @Option(help: "A codebook file or id (default: service-user-survey in FORMS_DIR).")
+        var codebook: String?
+
+        @Option(name: .shortAndLong, help: "Output file (default: standard output).")
+        var output: String?
+
+        func validate() throws {
+            if rows < 0 { throw ValidationError("--rows must be 0 or more") }
+            if !(0...1).contains(errorRate) { throw ValidationError("--error-rate must be from 0 to 1") }
+        }
+
+        func run() async throws {
+            let configuration = try Setup.configuration()
+            do {
+                try SurveyImportCommand.generate(
+                    options: SurveyGenerator.Options(rows: rows, year: year, seed: seed, errorRate: errorRate),
+                    codebook: codebook,
+                    output: output,
+                    configuration: configuration
+                )
             } catch {
                 Setup.fail("\(error)")
             }

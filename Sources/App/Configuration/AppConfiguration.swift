@@ -57,6 +57,15 @@ public struct AppConfiguration: Sendable {
     public var disclosureRules: DisclosureRules {
         DisclosureRules(suppressBelow: reportSuppressBelow, lowReliabilityBelow: reportLowReliabilityBelow)
     }
+    /// IMPORT_MAX_UPLOAD_BYTES: the largest survey file the importer accepts, from the upload page and the CLI
+    /// (default 256 MiB, about two million rows).
+    public var importMaxUploadBytes = 256 * 1024 * 1024
+    /// IMPORT_DIR: where uploaded survey files and their problem lists are kept while an import job runs
+    /// (default DATA_DIR/imports).
+    public var importDirectory = ""
+
+    /// The folder for uploaded survey files.
+    public var resolvedImportDirectory: String { importDirectory.isEmpty ? dataDirectory + "/imports" : importDirectory }
 
     public init() {}
 
@@ -124,6 +133,8 @@ public struct AppConfiguration: Sendable {
         // Report (issue 9).
         if let value = try integer("REPORT_SUPPRESS_BELOW", 2...100) { reportSuppressBelow = value }
         if let value = try integer("REPORT_LOW_RELIABILITY_BELOW", reportSuppressBelow...1000) { reportLowReliabilityBelow = value }
+        if let value = try integer("IMPORT_MAX_UPLOAD_BYTES", 1...(1 << 40)) { importMaxUploadBytes = value }
+        if let value = text("IMPORT_DIR") { importDirectory = value }
     }
 
     /// The pool settings for the given connection string.
