@@ -14,6 +14,8 @@ extension ReportStore {
         public var inspectedAreas: [Int: [String: [Int: Int]]] = [:]
         /// How many survey provider codes map to the area.
         public var mappedCodes = 0
+
+        public init() {}
     }
 
     /// Writes the summary counts of every current batch of `codebookID` not yet summarised, for `variables`.

@@ -40,6 +40,8 @@ public struct ReportStore: Sendable {
         public var codes: [String: [String: Int]] = [:]
         /// Per question id, the number of responses answering it.
         public var answered: [String: Int] = [:]
+
+        public init() {}
     }
 
     /// The inspection with `id` and its area's name, or nil.

@@ -323,10 +323,4 @@ public struct SurveyImporter: Sendable {
     }
 }
 
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}
+// `Duration.seconds` is declared once, in Accounts/SessionStore.swift (merge of accounts and survey-import).
