@@ -165,3 +165,16 @@ struct ReportDisclosureTests {
         #expect(chart.svg.components(separatedBy: "<rect x=\"120.0\"").count == 2, "one bar drawn")
     }
 }
+
+@Suite("Report disclosure control: percentages of the base")
+struct ReportBaseTests {
+    @Test("percentages are of the base; an option excluded from the base has a count but no percentage")
+    func percentOfBase() {
+        // Agree 30, disagree 20, don't know 12 (excluded): base 50.
+        let d = DisclosedDistribution(counts: [30, 20, 12], positive: [0], excluded: [2], partition: true, rules: .standard)
+        #expect(d.total == .count(50))
+        #expect(d.percents == [.percent(60, lowReliability: false), .percent(40, lowReliability: false), .notAvailable])
+        #expect(d.counts == [.count(30), .count(20), .count(12)])
+        #expect(d.positive?.value == .percent(60, lowReliability: false))
+    }
+}

@@ -194,39 +194,39 @@ public struct PositiveShare: Sendable, Equatable {
 public struct DisclosedDistribution: Sendable, Equatable {
     /// Per option, the count or `[c]`.
     public let counts: [ReportValue]
-    /// Per option, the percentage of all answers, or `[c]`.
+    /// Per option, the percentage of the base, `[c]`, or `[x]` for an option excluded from the base.
     public let percents: [ReportValue]
-    /// All answers to the question, or `[c]`.
+    /// The base (answers not excluded from it; respondents for a multiple-answer question), or `[c]`.
     public let total: ReportValue
     /// The positive share, nil when the question is not one with a positive measure.
     public let positive: PositiveShare?
 
     /// Applies primary and secondary suppression to `counts` (one per option).
     ///
-    /// For a single-answer question the published sums are: all answers, the base (options not excluded from it)
-    /// and the positive answers (when `positive` is non-empty). For a multiple-answer question (`partition` false)
-    /// the options do not add up to the total, so only primary suppression applies to the cells.
+    /// For a single-answer question the published sums are the base (options not excluded from it) and, for a
+    /// measured question (`positive` non-empty), the positive answers; percentages are of the base, so no total
+    /// over excluded options is published. For a multiple-answer question (`partition` false) the options do not
+    /// add up to anything published, so only primary suppression applies to the cells and percentages are of the
+    /// respondents.
     public init(counts raw: [Int], positive: Set<Int>, excluded: Set<Int>, partition: Bool, respondents: Int? = nil, rules: DisclosureRules) {
-        let all = Set(raw.indices)
-        let base = all.subtracting(excluded)
-        let totalCount = respondents ?? raw.reduce(0, +)
-        let baseCount = base.reduce(0) { $0 + raw[$1] }
+        let base = Set(raw.indices).subtracting(excluded)
+        let baseCount = partition ? base.reduce(0) { $0 + raw[$1] } : (respondents ?? 0)
         let positiveCount = positive.reduce(0) { $0 + raw[$1] }
         let hasMeasure = !positive.isEmpty
-        // Sums in the order they are withdrawn: the total first, then the positive count, then the base.
-        var sums: [Set<Int>] = [all]
-        if hasMeasure { sums += [positive, base] }
+        // Sums in the order they are withdrawn: the positive count first, then the base.
+        let sums: [Set<Int>] = hasMeasure ? [positive, base] : [base]
+        let baseIndex = sums.count - 1
         let suppression = CellSuppression(cells: raw, sums: partition ? sums : [], rules: rules)
-        var withdrawn = suppression.withdrawnSums
-        if totalCount < rules.suppressBelow { withdrawn.insert(0) }
-        let totalShown = !withdrawn.contains(0)
+        var withdrawn = partition ? suppression.withdrawnSums : []
+        if baseCount < rules.suppressBelow { withdrawn.insert(baseIndex) }
+        let baseShown = !withdrawn.contains(baseIndex)
         counts = raw.indices.map { suppression.hidden.contains($0) ? .suppressed : .count(raw[$0]) }
         percents = raw.indices.map { index in
-            guard totalShown, !suppression.hidden.contains(index) else { return .suppressed }
-            return ReportValue.share(raw[index], of: totalCount, rules: rules)
+            if partition && excluded.contains(index) { return .notAvailable }
+            guard baseShown, !suppression.hidden.contains(index) else { return .suppressed }
+            return ReportValue.share(raw[index], of: baseCount, rules: rules)
         }
-        total = totalShown ? .count(totalCount) : .suppressed
-        self.positive =
-            hasMeasure ? PositiveShare(positive: positiveCount, base: baseCount, rules: rules, withdrawn: withdrawn.contains(1) || withdrawn.contains(2)) : nil
+        total = baseShown ? .count(baseCount) : .suppressed
+        self.positive = hasMeasure ? PositiveShare(positive: positiveCount, base: baseCount, rules: rules, withdrawn: !withdrawn.isEmpty) : nil
     }
 }

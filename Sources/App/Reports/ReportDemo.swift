@@ -62,6 +62,15 @@ public enum ReportDemo {
             "INSERT INTO inspection_provider (inspection_id, provider_id) VALUES (\(inspection), \(providerB)) ON CONFLICT DO NOTHING"
         )
 
+        for provider in [providerA, providerB] {
+            try await client.execute(
+                """
+                INSERT INTO organisation (kind, name, provider_id) SELECT 'provider', name, id FROM provider WHERE id = \(provider)
+                ON CONFLICT (provider_id) DO NOTHING
+                """
+            )
+        }
+
         // Accounts, each with a new one-time password.
         let accounts = Accounts(configuration: configuration, database: client, passwordPolicy: policy, throttlePolicy: ThrottlePolicy(), now: { now })
         let commandLine = AccountsCommandLine(accounts: accounts)
@@ -77,6 +86,7 @@ public enum ReportDemo {
             } else {
                 try await commandLine.setPassword(email: email, password: password)
             }
+            try await client.execute("UPDATE staff_user SET must_change_password = true WHERE email = \(email)")
             made.append((role.rawValue, email, password))
         }
         let inspector = try await client.query("SELECT id FROM staff_user WHERE email = 'demo-inspector@example.gov.uk'")[0].decode("id", as: Int.self)

@@ -128,7 +128,7 @@ struct ReportPage: Sendable {
                     ? "\(share.value.display) positive (95% confidence interval \(share.intervalText)), base \(share.base)."
                     : "% positive: [c] (too few answers to show)."
             } else {
-                summary = "Answered by \(q.distribution.total.display) respondents."
+                summary = "Base: \(q.distribution.total.display) answers."
             }
             return Question(
                 heading: "\(Self.shortLabel(q.id)): \(q.label)",

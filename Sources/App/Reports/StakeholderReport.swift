@@ -121,7 +121,7 @@ public struct VictimsSection: Sendable, Equatable {
         ReportTable(
             name: "victims_distribution",
             caption: "Victims: answers by question and option",
-            columns: [("question_id", "Question id"), ("option_code", "Option code"), ("option", "Answer"), ("count", "Count"), ("percent", "% of answers")],
+            columns: [("question_id", "Question id"), ("option_code", "Option code"), ("option", "Answer"), ("count", "Count"), ("percent", "% of base")],
             rows: questions.flatMap { q in
                 q.options.indices.map { i in
                     [.text(q.id), .text(q.options[i].code), .text(q.options[i].label), q.distribution.counts[i], q.distribution.percents[i]]
