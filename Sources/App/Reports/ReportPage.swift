@@ -47,6 +47,8 @@ struct ReportPage: Sendable {
     struct FreeText: Sendable {
         let label: String
         let answers: String
+        let reviewed: [String]
+        let hasReviewed: Bool
     }
     struct OutcomeGroup: Sendable {
         let label: String
@@ -73,6 +75,10 @@ struct ReportPage: Sendable {
     let measures: TableView
     let questions: [Question]
     let freeText: [FreeText]
+    let reviewHref: String
+    let safeguardingHref: String
+    let canSeeSafeguarding: Bool
+    let safeguardingCount: Int
     let outcomes: [OutcomeGroup]
     // People on probation.
     let surveyStatus: String
@@ -138,11 +144,20 @@ struct ReportPage: Sendable {
             )
         }
         freeText = victims.freeText.map { item in
-            FreeText(
+            let reviewed = report.freeText.filter { $0.questionID == item.id }.compactMap(\.redacted)
+            return FreeText(
                 label: "\(Self.shortLabel(item.id)): \(item.label)",
-                answers: item.answers == 0 ? "No answers yet." : item.answers < report.rules.suppressBelow ? "Fewer than \(report.rules.suppressBelow) answers." : "\(item.answers) answers."
+                answers: item.answers == 0
+                    ? "No answers yet."
+                    : "\(reviewed.count) of \(item.answers < report.rules.suppressBelow ? "fewer than \(report.rules.suppressBelow)" : String(item.answers)) answers reviewed.",
+                reviewed: reviewed,
+                hasReviewed: !reviewed.isEmpty
             )
         }
+        reviewHref = "/inspections/\(report.inspection.id)/report/free-text"
+        safeguardingHref = "/inspections/\(report.inspection.id)/report/safeguarding"
+        canSeeSafeguarding = report.canSeeSafeguarding
+        safeguardingCount = report.freeText.filter(\.safeguarding).count
         let survey = report.serviceUsers
         if let year = survey.latestYear, survey.mappedCodes > 0 {
             hasSurvey = true

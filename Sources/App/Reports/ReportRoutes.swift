@@ -7,6 +7,12 @@ extension AuditEvent {
     public static let reportViewed: AuditEvent = "report.viewed"
     /// Someone downloaded an inspection's report as CSV or JSON (detail `format`).
     public static let reportExported: AuditEvent = "report.exported"
+    /// Someone opened the free-text review page (which shows unreviewed answers).
+    public static let freeTextReviewViewed: AuditEvent = "report.free_text_review_viewed"
+    /// Someone reviewed a free-text answer (details: redactions, safeguarding).
+    public static let freeTextReviewed: AuditEvent = "report.free_text_reviewed"
+    /// The lead inspector (or an administrator) read the safeguarding list.
+    public static let safeguardingViewed: AuditEvent = "report.safeguarding_viewed"
 }
 
 extension AuditSubject {
@@ -26,6 +32,7 @@ struct ReportRoutes: Sendable {
     static let surveyCodebookID = "service-user-survey"
 
     func register(on staff: StaffRouter) {
+        registerReview(on: staff)
         staff.get("/inspections/:id/report", .viewReport) { request, context, session in
             let report = try await load(context, session)
             try await dependencies.accounts.audit.record(
@@ -47,6 +54,56 @@ struct ReportRoutes: Sendable {
         }
     }
 
+    private func registerReview(on staff: StaffRouter) {
+        staff.get("/inspections/:id/report/free-text", .viewReport) { request, context, session in
+            let inspection = try await authorise(context, session)
+            return try await reviewPage(inspection, request, context, session, message: nil)
+        }
+        staff.post("/inspections/:id/report/free-text", .viewReport) { request, context, session in
+            let inspection = try await authorise(context, session)
+            let form = context.staffForm ?? StaffForm(fields: [])
+            let phrases = (form["redact"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
+            let safeguarding = form["safeguarding"] == "yes"
+            let done = try await reviews.review(
+                inspectionID: inspection.id, responseID: form["response"] ?? "", questionID: form["question"] ?? "", phrases: phrases,
+                safeguarding: safeguarding, reviewer: Int(session.user.id), now: dependencies.now())
+            guard done else { return try await reviewPage(inspection, request, context, session, message: "That answer was not found or has already been reviewed.") }
+            let redactions = phrases.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count
+            try await dependencies.accounts.audit.record(
+                .freeTextReviewed, actor: dependencies.accounts.actor(request, context), subject: .inspection(inspection.id),
+                details: ["phrases": .int(Int64(redactions)), "safeguarding": .bool(safeguarding)])
+            if safeguarding { context.logger.info("safeguarding concern flagged", metadata: ["inspection.id": "\(inspection.id)"]) }
+            return Response(status: .seeOther, headers: [.location: "/inspections/\(inspection.id)/report/free-text"])
+        }
+        staff.get("/inspections/:id/report/safeguarding", .viewReport) { request, context, session in
+            let inspection = try await authorise(context, session)
+            if session.user.role != .admin {
+                guard try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id)) else {
+                    throw HTTPError(.forbidden, message: "You do not have permission to see this page.")
+                }
+            }
+            let items = try await reviews.safeguarding(inspectionID: inspection.id)
+            try await dependencies.accounts.audit.record(
+                .safeguardingViewed, actor: dependencies.accounts.actor(request, context), subject: .inspection(inspection.id),
+                details: ["items": .int(Int64(items.count))])
+            return dependencies.templates.page("report/safeguarding", SafeguardingPage(inspection: inspection, items: items, session: session))
+        }
+    }
+
+    private func reviewPage(
+        _ inspection: ReportStore.InspectionFacts, _ request: Request, _ context: AppRequestContext, _ session: StaffSession, message: String?
+    ) async throws -> Response {
+        let pending = try await reviews.pending(inspectionID: inspection.id)
+        try await dependencies.accounts.audit.record(
+            .freeTextReviewViewed, actor: dependencies.accounts.actor(request, context), subject: .inspection(inspection.id),
+            details: ["shown": .int(Int64(pending.items.count))])
+        let form = dependencies.forms.current(id: Self.victimFormID)
+        return dependencies.templates.page(
+            "report/free-text", FreeTextPage(inspection: inspection, pending: pending, form: form, session: session, message: message))
+    }
+
+    var reviews: FreeTextReviewStore { FreeTextReviewStore(database: dependencies.database) }
+
     private func audit(export format: String, _ report: StakeholderReport, _ request: Request, _ context: AppRequestContext) async throws {
         try await dependencies.accounts.audit.record(
             .reportExported,
@@ -58,6 +115,15 @@ struct ReportRoutes: Sendable {
 
     /// The report, after checking the inspection exists (404) and that an inspector is assigned to it (403).
     private func load(_ context: AppRequestContext, _ session: StaffSession) async throws -> StakeholderReport {
+        let inspection = try await authorise(context, session)
+        let report = try await StakeholderReport.load(
+            inspection: inspection, store: store, forms: dependencies.forms, rules: dependencies.configuration.disclosureRules)
+        let isLead = try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id))
+        return report.with(freeText: try await reviews.reviewed(inspectionID: inspection.id), canSeeSafeguarding: isLead || session.user.role == .admin)
+    }
+
+    /// The inspection, after checking it exists (404) and that an inspector is assigned to it (403).
+    private func authorise(_ context: AppRequestContext, _ session: StaffSession) async throws -> ReportStore.InspectionFacts {
         guard let id = context.parameters.get("id", as: Int.self), let inspection = try await store.inspection(id) else {
             throw HTTPError(.notFound)
         }
@@ -67,7 +133,7 @@ struct ReportRoutes: Sendable {
                 throw HTTPError(.forbidden, message: "You do not have permission to see this page.")
             }
         }
-        return try await StakeholderReport.load(inspection: inspection, store: store, forms: dependencies.forms, rules: dependencies.configuration.disclosureRules)
+        return inspection
     }
 
     private func download(_ text: String, type: String, name: String) -> Response {

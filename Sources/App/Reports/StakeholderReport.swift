@@ -137,6 +137,18 @@ public struct StakeholderReport: Sendable {
     public let victims: VictimsSection
     public let serviceUsers: ServiceUsersSection
     public let rules: DisclosureRules
+    /// Reviewed free-text answers (redacted text only); never part of the exports.
+    public private(set) var freeText: [FreeTextReviewStore.Item] = []
+    /// Whether the reader may open the safeguarding list (the lead inspector or an administrator).
+    public private(set) var canSeeSafeguarding = false
+
+    /// The report with the reviewed free text added.
+    public func with(freeText: [FreeTextReviewStore.Item], canSeeSafeguarding: Bool) -> StakeholderReport {
+        var copy = self
+        copy.freeText = freeText
+        copy.canSeeSafeguarding = canSeeSafeguarding
+        return copy
+    }
 
     public init(inspection: ReportStore.InspectionFacts, victims: VictimsSection, serviceUsers: ServiceUsersSection, rules: DisclosureRules) {
         self.inspection = inspection
