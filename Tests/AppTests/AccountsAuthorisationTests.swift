@@ -46,7 +46,7 @@ struct AccountsAuthorisationTests {
     @Test("the matrix: only administrators manage users and organisations and read the audit log; every role uses staff pages")
     func matrixDeclaration() {
         #expect(Role.admin.permissions == Set(Permission.allCases))
-        #expect(Role.inspector.permissions == [.useStaffPages, .viewReport])
+        #expect(Role.inspector.permissions == [.useStaffPages, .viewReport, .recordSentencerMeetings])
         #expect(Role.vlo.permissions == [.useStaffPages])
     }
 

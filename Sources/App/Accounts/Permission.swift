@@ -13,6 +13,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case viewAuditLog
     /// Read an inspection's stakeholder-views report and export it (inspectors only for inspections they are assigned to).
     case viewReport
+    /// Record meetings with sentencers for inspections (only those one is assigned to, unless an administrator).
+    case recordSentencerMeetings
 }
 
 /// A staff role. Victims, sentencers and people on probation never have accounts.
@@ -24,8 +26,8 @@ public enum Role: String, CaseIterable, Sendable {
     /// The authorisation matrix: every permission each role has.
     public var permissions: Set<Permission> {
         switch self {
-        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .viewReport]
-        case .inspector: [.useStaffPages, .viewReport]
+        case .admin: [.useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .viewReport, .recordSentencerMeetings]
+        case .inspector: [.useStaffPages, .viewReport, .recordSentencerMeetings]
         case .vlo: [.useStaffPages]
         }
     }

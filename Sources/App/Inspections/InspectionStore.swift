@@ -70,7 +70,8 @@ public struct InspectionStore: Sendable {
                     """
                     INSERT INTO inspection_inspector (inspection_id, user_id, is_lead)
                     SELECT \(inspectionID), id, \(user == lead) FROM staff_user WHERE id = \(user) AND role = 'inspector'
-                    """)
+                    """
+                )
             }
         }
     }

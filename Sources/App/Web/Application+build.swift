@@ -89,6 +89,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let staff = StaffRouter(router: router, dependencies: dependencies)
     AccountsRoutes(dependencies: dependencies).register(on: router, staff: staff)
     ReportRoutes(dependencies: dependencies).register(on: staff)
+    SentencerRoutes(dependencies: dependencies).register(on: staff)
     return router
 }
 
