@@ -539,7 +539,7 @@ extension Dev {
                 var lines = [
                     "Demo inspection \(summary.inspectionID): \(summary.links) links, \(summary.responses) victim responses, "
                         + "survey years \(summary.surveyYears.map(String.init).joined(separator: ", ")).",
-                    "Sentencer meetings: not yet available in this version.",
+                    "Three final sentencer meetings are included (demo records; their answers are not filled in on the meeting pages).",
                     "Accounts (one-time passwords; you will be asked to choose a new one):",
                 ]
                 for account in summary.accounts { lines.append("  \(account.role)\t\(account.email)\t\(account.password)") }

@@ -136,6 +136,13 @@ public enum ReportDemo {
             }
         }
 
+        // Three final sentencer meetings (by role and count only), unless the demo already has some.
+        let meetings = try await client.query("SELECT count(*) AS n FROM sentencer_meeting WHERE inspection_id = \(inspection)")[0].decode(
+            "n", as: Int.self)
+        if meetings == 0, let schedule = forms.current(id: ReportRoutes.sentencerFormID) {
+            try await seedMeetings(client, inspection: inspection, schedule: schedule, author: inspector, now: now)
+        }
+
         // Two years of synthetic survey imports, and the demo area's provider code.
         var years: [Int] = []
         if let codebook = forms.current(id: codebookID) {
@@ -164,6 +171,55 @@ public enum ReportDemo {
         return Summary(inspectionID: inspection, accounts: made, links: try await client.query(
             "SELECT count(*) AS n FROM invitation WHERE inspection_id = \(inspection)")[0].decode("n", as: Int.self),
             responses: responses, surveyYears: years)
+    }
+
+    /// Three final meetings with ratings, notes and a quote, written as the sentencer pages would store them.
+    static func seedMeetings(_ client: PostgresClient, inspection: Int, schedule: FormDefinition, author: Int, now: Date) async throws {
+        let date = try await client.query("SELECT greatest(announced_on, current_date - 3) AS d FROM inspection WHERE id = \(inspection)")[0].decode(
+            "d", as: LocalDate.self)
+        let plans: [(format: String, court: String, roles: [(String, Int)], ratings: [String])] = [
+            ("bench_group", "magistrates", [("lay_magistrate", 6), ("bench_chair", 1), ("legal_adviser", 1)],
+             ["fairly_confident", "very_confident", "fairly_confident", "not_very_confident", "fairly_confident", "not_very_confident", "fairly_confident"]),
+            ("one_to_one", "crown", [("resident_judge", 1)],
+             ["very_confident", "fairly_confident", "fairly_confident", "fairly_confident", "not_very_confident", "no_view", "fairly_confident"]),
+            ("liaison_meeting", "both", [("district_judge", 1), ("lay_magistrate", 3), ("legal_adviser", 2)],
+             ["fairly_confident", "fairly_confident", "not_very_confident", "not_very_confident", "fairly_confident", "fairly_confident", "fairly_confident"]),
+        ]
+        for plan in plans {
+            try await client.withTransaction { connection in
+                let id = try await connection.query(
+                    """
+                    INSERT INTO sentencer_meeting (inspection_id, form_id, form_version, status, revision, answers, meeting_date, meeting_format,
+                        meeting_mode, court_type, court_name, week_plus_two, created_by, created_at, updated_by, updated_at, finalised_by, finalised_at)
+                    VALUES (\(inspection), \(schedule.id), \(schedule.version), 'final', 1, '{}'::jsonb, \(date), \(plan.format), 'in_person',
+                        \(plan.court), 'Demonstration court', false, \(author), \(now), \(author), \(now), \(author), \(now))
+                    RETURNING id
+                    """
+                )[0].decode("id", as: Int.self)
+                for (role, count) in plan.roles {
+                    try await connection.execute(
+                        "INSERT INTO sentencer_meeting_attendance (meeting_id, role, attendees) VALUES (\(id), \(role), \(count))")
+                }
+                for (index, rating) in plan.ratings.enumerated() {
+                    let topic = "t\(index + 1)"
+                    let evidence: String? = index == 0 ? "Reports are clear; proposals sometimes unrealistic for the court's options." : nil
+                    let quote: String? = index == 2 && plan.format == "bench_group" ? "Unpaid work starts quickly now." : nil
+                    try await connection.execute(
+                        """
+                        INSERT INTO sentencer_meeting_topic (meeting_id, topic, rating, views_divided, evidence, quote, quote_role)
+                        VALUES (\(id), \(topic), \(rating), \(plan.format != "one_to_one" && index == 3), \(evidence), \(quote),
+                                \(quote == nil ? nil : "bench_chair"))
+                        """
+                    )
+                }
+                try await connection.execute(
+                    """
+                    INSERT INTO sentencer_meeting_revision (meeting_id, revision, status, answers, changed_fields, saved_by, saved_at)
+                    VALUES (\(id), 1, 'final', '{}'::jsonb, '{}', \(author), \(now))
+                    """
+                )
+            }
+        }
     }
 
     /// Plausible answers: mostly positive, some not, some left out; free text never (the demo has none to review).

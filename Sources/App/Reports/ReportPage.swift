@@ -80,6 +80,18 @@ struct ReportPage: Sendable {
     let canSeeSafeguarding: Bool
     let safeguardingCount: Int
     let outcomes: [OutcomeGroup]
+    // Sentencers.
+    struct NoteGroup: Sendable {
+        let heading: String
+        let items: [String]
+    }
+    let sentencerStatus: String
+    let hasSentencers: Bool
+    let sentencerMeetings: TableView
+    let sentencerAttendance: TableView
+    let sentencerRatings: TableView
+    let sentencerNotes: [NoteGroup]
+    let hasSentencerNotes: Bool
     // People on probation.
     let surveyStatus: String
     let hasSurvey: Bool
@@ -158,6 +170,20 @@ struct ReportPage: Sendable {
         safeguardingHref = "/inspections/\(report.inspection.id)/report/safeguarding"
         canSeeSafeguarding = report.canSeeSafeguarding
         safeguardingCount = report.freeText.filter(\.safeguarding).count
+        let sentencers = report.sentencers
+        hasSentencers = sentencers.meetings > 0
+        let drafts = sentencers.figures.drafts
+        sentencerStatus =
+            (sentencers.meetings == 0
+                ? "No final records of meetings with sentencers yet."
+                : "\(sentencers.meetings) meetings with sentencers (\(sentencers.figures.weekPlusTwo) in week +2). "
+                    + "Figures are counts of meetings, never percentages, and are not compared with other areas.")
+            + (drafts > 0 ? " \(drafts) draft records are not included until they are marked final." : "")
+        sentencerMeetings = TableView(sentencers.meetingsTable)
+        sentencerAttendance = TableView(sentencers.attendanceTable)
+        sentencerRatings = TableView(sentencers.ratingsTable, headerColumns: 2)
+        sentencerNotes = sentencers.notesByTopic.map { NoteGroup(heading: $0.topic, items: $0.items) }
+        hasSentencerNotes = !sentencerNotes.isEmpty
         let survey = report.serviceUsers
         if let year = survey.latestYear, survey.mappedCodes > 0 {
             hasSurvey = true

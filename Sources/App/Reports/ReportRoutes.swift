@@ -30,10 +30,11 @@ struct ReportRoutes: Sendable {
     var store: ReportStore { ReportStore(database: dependencies.database) }
     static let victimFormID = "victim-questionnaire"
     static let surveyCodebookID = "service-user-survey"
+    static let sentencerFormID = "sentencer-interview"
 
     func register(on staff: StaffRouter) {
         registerReview(on: staff)
-        staff.get("/inspections/:id/report", .viewReport) { request, context, session in
+        staff.get("/inspections/:inspection/report", .viewReport) { request, context, session in
             let report = try await load(context, session)
             try await dependencies.accounts.audit.record(
                 .reportViewed,
@@ -42,12 +43,12 @@ struct ReportRoutes: Sendable {
             )
             return dependencies.templates.page("report/report", ReportPage(report, session: session))
         }
-        staff.get("/inspections/:id/report.csv", .viewReport) { request, context, session in
+        staff.get("/inspections/:inspection/report.csv", .viewReport) { request, context, session in
             let report = try await load(context, session)
             try await audit(export: "csv", report, request, context)
             return download(ReportExport.csv(report.tables), type: "text/csv; charset=utf-8", name: "report-\(report.inspection.id).csv")
         }
-        staff.get("/inspections/:id/report.json", .viewReport) { request, context, session in
+        staff.get("/inspections/:inspection/report.json", .viewReport) { request, context, session in
             let report = try await load(context, session)
             try await audit(export: "json", report, request, context)
             return download(ReportExport.json(report.tables, meta: report.meta), type: "application/json", name: "report-\(report.inspection.id).json")
@@ -55,11 +56,11 @@ struct ReportRoutes: Sendable {
     }
 
     private func registerReview(on staff: StaffRouter) {
-        staff.get("/inspections/:id/report/free-text", .viewReport) { request, context, session in
+        staff.get("/inspections/:inspection/report/free-text", .viewReport) { request, context, session in
             let inspection = try await authorise(context, session)
             return try await reviewPage(inspection, request, context, session, message: nil)
         }
-        staff.post("/inspections/:id/report/free-text", .viewReport) { request, context, session in
+        staff.post("/inspections/:inspection/report/free-text", .viewReport) { request, context, session in
             let inspection = try await authorise(context, session)
             let form = context.staffForm ?? StaffForm(fields: [])
             let phrases = (form["redact"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
@@ -75,7 +76,7 @@ struct ReportRoutes: Sendable {
             if safeguarding { context.logger.info("safeguarding concern flagged", metadata: ["inspection.id": "\(inspection.id)"]) }
             return Response(status: .seeOther, headers: [.location: "/inspections/\(inspection.id)/report/free-text"])
         }
-        staff.get("/inspections/:id/report/safeguarding", .viewReport) { request, context, session in
+        staff.get("/inspections/:inspection/report/safeguarding", .viewReport) { request, context, session in
             let inspection = try await authorise(context, session)
             if session.user.role != .admin {
                 guard try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id)) else {
@@ -124,7 +125,7 @@ struct ReportRoutes: Sendable {
 
     /// The inspection, after checking it exists (404) and that an inspector is assigned to it (403).
     private func authorise(_ context: AppRequestContext, _ session: StaffSession) async throws -> ReportStore.InspectionFacts {
-        guard let id = context.parameters.get("id", as: Int.self), let inspection = try await store.inspection(id) else {
+        guard let id = context.parameters.get("inspection", as: Int.self), let inspection = try await store.inspection(id) else {
             throw HTTPError(.notFound)
         }
         if session.user.role != .admin {
@@ -160,7 +161,9 @@ extension StakeholderReport {
         try await store.summariseSurveyBatches(codebookID: ReportRoutes.surveyCodebookID, variables: variables)
         let survey = try await store.surveyCounts(areaID: inspection.areaID, codebookID: ReportRoutes.surveyCodebookID)
         let serviceUsers = ServiceUsersSection(counts: survey, codebook: codebook, rules: rules)
-        return StakeholderReport(inspection: inspection, victims: victims, serviceUsers: serviceUsers, rules: rules)
+        let sentencers = SentencersSection(
+            figures: try await store.sentencerFigures(inspectionID: inspection.id), schedule: forms.current(id: ReportRoutes.sentencerFormID))
+        return StakeholderReport(inspection: inspection, victims: victims, serviceUsers: serviceUsers, sentencers: sentencers, rules: rules)
     }
 
     /// The exports' `report` object.

@@ -136,6 +136,7 @@ public struct StakeholderReport: Sendable {
     public let inspection: ReportStore.InspectionFacts
     public let victims: VictimsSection
     public let serviceUsers: ServiceUsersSection
+    public let sentencers: SentencersSection
     public let rules: DisclosureRules
     /// Reviewed free-text answers (redacted text only); never part of the exports.
     public private(set) var freeText: [FreeTextReviewStore.Item] = []
@@ -150,18 +151,22 @@ public struct StakeholderReport: Sendable {
         return copy
     }
 
-    public init(inspection: ReportStore.InspectionFacts, victims: VictimsSection, serviceUsers: ServiceUsersSection, rules: DisclosureRules) {
+    public init(
+        inspection: ReportStore.InspectionFacts, victims: VictimsSection, serviceUsers: ServiceUsersSection, sentencers: SentencersSection,
+        rules: DisclosureRules
+    ) {
         self.inspection = inspection
         self.victims = victims
         self.serviceUsers = serviceUsers
+        self.sentencers = sentencers
         self.rules = rules
     }
 
     /// Every table, in page order: what the CSV and JSON exports contain.
     public var tables: [ReportTable] {
         [
-            victims.linksTable, victims.measuresTable, victims.distributionTable, serviceUsers.measuresTable, serviceUsers.trendTable,
-            outcomesTable,
+            victims.linksTable, victims.measuresTable, victims.distributionTable, sentencers.meetingsTable, sentencers.attendanceTable,
+            sentencers.ratingsTable, serviceUsers.measuresTable, serviceUsers.trendTable, outcomesTable,
         ]
     }
 
