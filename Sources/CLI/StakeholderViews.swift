@@ -528,7 +528,8 @@ extension Dev {
     struct SeedDemo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "seed-demo",
-            abstract: "Create a demonstration inspection with accounts, links, victim responses and two survey years, and print how to see its report.",
+            abstract:
+                "Create a demonstration inspection with accounts, links, victim responses and two survey years, and print how to see its report.",
             discussion: "Safe to run again: it reuses the demo data and gives the three demo accounts new one-time passwords."
         )
 

@@ -16,16 +16,28 @@ struct ReportDemoTests {
     func goldenExport() async throws {
         try await TestApp.run { client, app in
             let summary = try await ReportDemo.seed(
-                app.db, configuration: app.dependencies.configuration, forms: app.dependencies.forms,
-                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"), secrets: testLinkSecrets, logger: quietLogger,
-                now: app.clock.now, passwords: { "demo password for tests" })
+                app.db,
+                configuration: app.dependencies.configuration,
+                forms: app.dependencies.forms,
+                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"),
+                secrets: testLinkSecrets,
+                logger: quietLogger,
+                now: app.clock.now,
+                passwords: { "demo password for tests" }
+            )
             #expect(summary.links == 100 && summary.responses == 60 && summary.surveyYears.count == 2)
             #expect(summary.accounts.map(\.role) == ["admin", "inspector", "vlo"])
             // Running it again reuses everything.
             let again = try await ReportDemo.seed(
-                app.db, configuration: app.dependencies.configuration, forms: app.dependencies.forms,
-                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"), secrets: testLinkSecrets, logger: quietLogger,
-                now: app.clock.now, passwords: { "demo password for tests" })
+                app.db,
+                configuration: app.dependencies.configuration,
+                forms: app.dependencies.forms,
+                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"),
+                secrets: testLinkSecrets,
+                logger: quietLogger,
+                now: app.clock.now,
+                passwords: { "demo password for tests" }
+            )
             #expect(again.inspectionID == summary.inspectionID && again.links == 100 && again.responses == 60)
 
             let admin = try await app.signedIn(client, as: .admin)
@@ -65,15 +77,21 @@ struct ReportDemoTests {
                     """
                 )[0].decode("id", as: Int.self)
                 try await app.db.execute(
-                    "INSERT INTO sentencer_meeting_attendance VALUES (\(id), 'lay_magistrate', 3)")
+                    "INSERT INTO sentencer_meeting_attendance VALUES (\(id), 'lay_magistrate', 3)"
+                )
                 try await app.db.execute(
-                    "INSERT INTO sentencer_meeting_topic (meeting_id, topic, rating) VALUES (\(id), 't1', 'fairly_confident')")
+                    "INSERT INTO sentencer_meeting_topic (meeting_id, topic, rating) VALUES (\(id), 't1', 'fairly_confident')"
+                )
             }
             let page = try await admin.get(base).text
             #expect(page.contains("2 meetings with sentencers (0 in week +2)"))
             #expect(page.contains("1 draft records are not included"))
             let csv = try await admin.get(base + ".csv").text
-            #expect(csv.contains("# table: sentencers_meetings\r\nformat,meetings\r\nOne-to-one,1\r\nBench group,1\r\nLiaison meeting,0\r\nAll meetings,2"))
+            #expect(
+                csv.contains(
+                    "# table: sentencers_meetings\r\nformat,meetings\r\nOne-to-one,1\r\nBench group,1\r\nLiaison meeting,0\r\nAll meetings,2"
+                )
+            )
             #expect(csv.contains("Lay magistrate,2,6"))
             let ratings = try #require(csv.components(separatedBy: "# table: sentencers_ratings").last?.components(separatedBy: "\r\n\r\n").first)
             #expect(ratings.contains("T1,"))

@@ -52,13 +52,16 @@ struct ReportDisclosureTests {
         #expect(s.hidden == [0, 1])
     }
 
-    @Test("no hidden cell can be recovered by subtraction from the totals after suppression", arguments: [
-        [4, 25, 40, 2, 0, 7],
-        [1, 100, 0, 0, 0, 0],
-        [12, 3, 50, 18, 0, 5],
-        [9, 9, 9, 9, 9, 9],
-        [40, 4, 0, 6, 0, 0],
-    ])
+    @Test(
+        "no hidden cell can be recovered by subtraction from the totals after suppression",
+        arguments: [
+            [4, 25, 40, 2, 0, 7],
+            [1, 100, 0, 0, 0, 0],
+            [12, 3, 50, 18, 0, 5],
+            [9, 9, 9, 9, 9, 9],
+            [40, 4, 0, 6, 0, 0],
+        ]
+    )
     func nothingRecoverable(cells: [Int]) {
         // Options 0,1 positive, 2,3 not positive, 4,5 excluded from the base.
         let sums: [Set<Int>] = [[0, 1, 2, 3, 4, 5], [0, 1], [0, 1, 2, 3]]
@@ -136,7 +139,9 @@ struct ReportDisclosureTests {
     @Test("the CSV and JSON exports carry the table names, column names and the [c] and [u] marks")
     func exports() {
         let table = ReportTable(
-            name: "t", caption: "T", columns: [("name", "Name"), ("n", "N"), ("p", "P")],
+            name: "t",
+            caption: "T",
+            columns: [("name", "Name"), ("n", "N"), ("p", "P")],
             rows: [[.text("=cmd"), .suppressed, .percent(12.34, lowReliability: true)], [.text("b"), .count(40), .notAvailable]]
         )
         let csv = ReportExport.csv([table])
@@ -153,7 +158,8 @@ struct ReportDisclosureTests {
         let empty = BarChart(id: "c", title: "T", bars: [.init(label: "V4", percent: nil, interval: nil, valueText: "[c]")])
         #expect(!empty.hasData && empty.svg.isEmpty)
         let chart = BarChart(
-            id: "c", title: "A <b>",
+            id: "c",
+            title: "A <b>",
             bars: [
                 .init(label: "V4", percent: 80, interval: ConfidenceInterval(low: 49, high: 94.3), valueText: "80% [u]"),
                 .init(label: "V5", percent: nil, interval: nil, valueText: "[c]"),

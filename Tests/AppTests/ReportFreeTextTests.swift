@@ -10,7 +10,10 @@ import Testing
 struct ReportFreeTextTests {
     @Test("redaction replaces every occurrence of each phrase, ignoring case, longest phrase first")
     func redact() {
-        let result = FreeTextReviewStore.redact("Jane Smith called. jane smith was kind; Jane helped.", phrases: ["jane smith", " Jane ", "", "absent"])
+        let result = FreeTextReviewStore.redact(
+            "Jane Smith called. jane smith was kind; Jane helped.",
+            phrases: ["jane smith", " Jane ", "", "absent"]
+        )
         #expect(result.text == "[redacted] called. [redacted] was kind; [redacted] helped.")
         #expect(result.count == 3)
     }
@@ -20,7 +23,11 @@ struct ReportFreeTextTests {
         try await TestApp.run { client, app in
             let fixtures = try await Fixtures.make(app.db)
             try await insertVictimResponses(
-                app, fixtures, count: 1, answers: #"{"v19_helped_most": {"text": "My VLO Jane Smith rang every week."}}"#)
+                app,
+                fixtures,
+                count: 1,
+                answers: #"{"v19_helped_most": {"text": "My VLO Jane Smith rang every week."}}"#
+            )
             try await insertVictimResponses(app, fixtures, count: 1, answers: #"{"v20_should_change": {"text": "He is outside my house now."}}"#)
             let lead = try await app.signedIn(client, as: .inspector, email: "lead@example.gov.uk")
             let other = try await app.signedIn(client, as: .inspector, email: "second@example.gov.uk")
@@ -39,15 +46,21 @@ struct ReportFreeTextTests {
             #expect(review.status == .ok)
             #expect(review.text.contains("My VLO Jane Smith rang every week."))
             let rows = try await app.db.query(
-                "SELECT r.id::text AS id, a.key FROM victim_response r, jsonb_each(r.answers) a ORDER BY a.key")
+                "SELECT r.id::text AS id, a.key FROM victim_response r, jsonb_each(r.answers) a ORDER BY a.key"
+            )
             let helped = try rows.first { try $0.decode("key", as: String.self) == "v19_helped_most" }
             let change = try rows.first { try $0.decode("key", as: String.self) == "v20_should_change" }
             let helpedID = try #require(helped).decode("id", as: String.self)
             let changeID = try #require(change).decode("id", as: String.self)
-            let first = try await other.post(base + "/free-text", [("response", helpedID), ("question", "v19_helped_most"), ("redact", "jane smith")])
+            let first = try await other.post(
+                base + "/free-text",
+                [("response", helpedID), ("question", "v19_helped_most"), ("redact", "jane smith")]
+            )
             #expect(first.status == .seeOther)
             let second = try await other.post(
-                base + "/free-text", [("response", changeID), ("question", "v20_should_change"), ("redact", ""), ("safeguarding", "yes")])
+                base + "/free-text",
+                [("response", changeID), ("question", "v20_should_change"), ("redact", ""), ("safeguarding", "yes")]
+            )
             #expect(second.status == .seeOther)
             // Reviewing again, or an unknown answer, changes nothing.
             let again = try await other.post(base + "/free-text", [("response", helpedID), ("question", "v19_helped_most"), ("redact", "")])

@@ -61,7 +61,8 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ client: PostgresClient, logger: Logger) async throws -> [String] {
         try await client.withConnection { connection in
-            try await connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
+            // Per schema: instances migrating the same schema wait for each other; separate schemas (tests) do not.
+            try await connection.execute("SELECT pg_advisory_lock(\(Self.lockKey) # hashtext(current_schema())::bigint)")
             do {
                 let applied = try await prepare(connection)
                 var done: [String] = []
@@ -70,10 +71,10 @@ public struct Migrator: Sendable {
                     logger.info("migration applied", metadata: ["migration.file": "\(migration.fileName)"])
                     done.append(migration.fileName)
                 }
-                try await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))")
+                try await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey) # hashtext(current_schema())::bigint)")
                 return done
             } catch {
-                _ = try? await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))")
+                _ = try? await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey) # hashtext(current_schema())::bigint)")
                 throw error
             }
         }

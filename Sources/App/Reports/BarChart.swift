@@ -70,11 +70,14 @@ public struct BarChart: Sendable {
             if let interval = bar.interval {
                 let (low, high) = (Self.x(interval.low), Self.x(interval.high))
                 out += "<line x1=\"\(f(low))\" y1=\"\(f(middle))\" x2=\"\(f(high))\" y2=\"\(f(middle))\" stroke=\"#0b0c0c\" stroke-width=\"2\"/>"
-                out += "<line x1=\"\(f(low))\" y1=\"\(f(middle - 6))\" x2=\"\(f(low))\" y2=\"\(f(middle + 6))\" stroke=\"#0b0c0c\" stroke-width=\"2\"/>"
-                out += "<line x1=\"\(f(high))\" y1=\"\(f(middle - 6))\" x2=\"\(f(high))\" y2=\"\(f(middle + 6))\" stroke=\"#0b0c0c\" stroke-width=\"2\"/>"
+                out +=
+                    "<line x1=\"\(f(low))\" y1=\"\(f(middle - 6))\" x2=\"\(f(low))\" y2=\"\(f(middle + 6))\" stroke=\"#0b0c0c\" stroke-width=\"2\"/>"
+                out +=
+                    "<line x1=\"\(f(high))\" y1=\"\(f(middle - 6))\" x2=\"\(f(high))\" y2=\"\(f(middle + 6))\" stroke=\"#0b0c0c\" stroke-width=\"2\"/>"
                 textX = max(textX, high + 6)
             }
-            out += "<text x=\"\(f(textX))\" y=\"\(f(middle + 4))\" font-size=\"13\" font-weight=\"bold\" fill=\"#0b0c0c\">\(HTMLText.escape(bar.valueText))</text>"
+            out +=
+                "<text x=\"\(f(textX))\" y=\"\(f(middle + 4))\" font-size=\"13\" font-weight=\"bold\" fill=\"#0b0c0c\">\(HTMLText.escape(bar.valueText))</text>"
         }
         return out + "</svg>"
     }

@@ -21,7 +21,13 @@ struct FreeTextPage: Sendable {
     let remaining: String
     let message: String?
 
-    init(inspection: ReportStore.InspectionFacts, pending: (items: [FreeTextReviewStore.Item], total: Int), form: FormDefinition?, session: StaffSession, message: String?) {
+    init(
+        inspection: ReportStore.InspectionFacts,
+        pending: (items: [FreeTextReviewStore.Item], total: Int),
+        form: FormDefinition?,
+        session: StaffSession,
+        message: String?
+    ) {
         staff = StaffChrome(session)
         csrfToken = session.csrfToken
         inspectionTitle = inspection.title
@@ -29,8 +35,12 @@ struct FreeTextPage: Sendable {
         action = "/inspections/\(inspection.id)/report/free-text"
         items = pending.items.enumerated().map { index, item in
             Item(
-                number: index + 1, responseID: item.responseID, questionID: item.questionID,
-                question: form?.question(id: item.questionID)?.label.text(.en) ?? item.questionID, text: item.text)
+                number: index + 1,
+                responseID: item.responseID,
+                questionID: item.questionID,
+                question: form?.question(id: item.questionID)?.label.text(.en) ?? item.questionID,
+                text: item.text
+            )
         }
         hasItems = !items.isEmpty
         remaining =

@@ -49,7 +49,17 @@ public struct FreeTextReviewStore: Sendable {
             """
         )
         let total = try rows.first?.decode("total", as: Int.self) ?? 0
-        return (try rows.map { Item(responseID: try $0.decode("response_id"), questionID: try $0.decode("question_id"), text: try $0.decode("text"), redacted: nil, safeguarding: false) }, total)
+        return (
+            try rows.map {
+                Item(
+                    responseID: try $0.decode("response_id"),
+                    questionID: try $0.decode("question_id"),
+                    text: try $0.decode("text"),
+                    redacted: nil,
+                    safeguarding: false
+                )
+            }, total
+        )
     }
 
     /// Reviewed answers: their redacted text only.
@@ -63,8 +73,12 @@ public struct FreeTextReviewStore: Sendable {
             """
         ).map {
             Item(
-                responseID: try $0.decode("response_id"), questionID: try $0.decode("question_id"), text: "",
-                redacted: try $0.decode("redacted_text"), safeguarding: try $0.decode("safeguarding"))
+                responseID: try $0.decode("response_id"),
+                questionID: try $0.decode("question_id"),
+                text: "",
+                redacted: try $0.decode("redacted_text"),
+                safeguarding: try $0.decode("safeguarding")
+            )
         }
     }
 
@@ -79,14 +93,26 @@ public struct FreeTextReviewStore: Sendable {
             """
         ).map {
             Item(
-                responseID: try $0.decode("response_id"), questionID: try $0.decode("question_id"), text: try $0.decode("text") ?? "",
-                redacted: try $0.decode("redacted_text"), safeguarding: true)
+                responseID: try $0.decode("response_id"),
+                questionID: try $0.decode("question_id"),
+                text: try $0.decode("text") ?? "",
+                redacted: try $0.decode("redacted_text"),
+                safeguarding: true
+            )
         }
     }
 
     /// Marks an answer reviewed with `phrases` redacted and the safeguarding flag; false when the inspection has no
     /// such free-text answer (or it was reviewed already).
-    public func review(inspectionID: Int, responseID: String, questionID: String, phrases: [String], safeguarding: Bool, reviewer: Int, now: Date) async throws
+    public func review(
+        inspectionID: Int,
+        responseID: String,
+        questionID: String,
+        phrases: [String],
+        safeguarding: Bool,
+        reviewer: Int,
+        now: Date
+    ) async throws
         -> Bool
     {
         guard UUID(uuidString: responseID) != nil else { return false }

@@ -72,7 +72,13 @@ public enum ReportDemo {
         }
 
         // Accounts, each with a new one-time password.
-        let accounts = Accounts(configuration: configuration, database: client, passwordPolicy: policy, throttlePolicy: ThrottlePolicy(), now: { now })
+        let accounts = Accounts(
+            configuration: configuration,
+            database: client,
+            passwordPolicy: policy,
+            throttlePolicy: ThrottlePolicy(),
+            now: { now }
+        )
         let commandLine = AccountsCommandLine(accounts: accounts)
         var made: [(role: String, email: String, password: String)] = []
         for (role, email, name, provider) in [
@@ -89,7 +95,10 @@ public enum ReportDemo {
             try await client.execute("UPDATE staff_user SET must_change_password = true WHERE email = \(email)")
             made.append((role.rawValue, email, password))
         }
-        let inspector = try await client.query("SELECT id FROM staff_user WHERE email = 'demo-inspector@example.gov.uk'")[0].decode("id", as: Int.self)
+        let inspector = try await client.query("SELECT id FROM staff_user WHERE email = 'demo-inspector@example.gov.uk'")[0].decode(
+            "id",
+            as: Int.self
+        )
         try await InspectionStore(database: client).assign(inspectionID: inspection, inspectors: [inspector], lead: inspector)
 
         // Links: 60 for one provider, 40 for the other, moved along deterministically.
@@ -98,7 +107,14 @@ public enum ReportDemo {
             let store = InvitationStore(database: client, secrets: secrets)
             for (provider, count) in [(providerA, 60), (providerB, 40)] {
                 _ = try await store.issue(
-                    inspectionID: inspection, providerID: provider, issuedBy: nil, count: count, reference: "demo", language: "en", now: now)
+                    inspectionID: inspection,
+                    providerID: provider,
+                    issuedBy: nil,
+                    count: count,
+                    reference: "demo",
+                    language: "en",
+                    now: now
+                )
             }
             try await client.execute(
                 """
@@ -118,11 +134,14 @@ public enum ReportDemo {
 
         // Victim responses: one per submitted link, answers drawn with a fixed seed.
         var responses = try await client.query("SELECT count(*) AS n FROM victim_response WHERE inspection_id = \(inspection)")[0].decode(
-            "n", as: Int.self)
+            "n",
+            as: Int.self
+        )
         if responses == 0, let form = forms.current(id: ReportRoutes.victimFormID) {
             var random = DemoRandom(seed: 20_261_126)
             let submitted = try await client.query(
-                "SELECT provider_id FROM invitation WHERE inspection_id = \(inspection) AND status = 'submitted' ORDER BY id")
+                "SELECT provider_id FROM invitation WHERE inspection_id = \(inspection) AND status = 'submitted' ORDER BY id"
+            )
             for row in submitted {
                 let provider = try row.decode("provider_id", as: Int.self)
                 try await client.execute(
@@ -138,7 +157,9 @@ public enum ReportDemo {
 
         // Three final sentencer meetings (by role and count only), unless the demo already has some.
         let meetings = try await client.query("SELECT count(*) AS n FROM sentencer_meeting WHERE inspection_id = \(inspection)")[0].decode(
-            "n", as: Int.self)
+            "n",
+            as: Int.self
+        )
         if meetings == 0, let schedule = forms.current(id: ReportRoutes.sentencerFormID) {
             try await seedMeetings(client, inspection: inspection, schedule: schedule, author: inspector, now: now)
         }
@@ -155,7 +176,8 @@ public enum ReportDemo {
             for (index, year) in (codebook.codebook?.appliesToYears.suffix(2) ?? []).enumerated() {
                 years.append(year)
                 let imported = try await client.query(
-                    "SELECT 1 FROM service_user_import_batch WHERE codebook_id = \(codebookID) AND survey_year = \(year) AND status = 'current'")
+                    "SELECT 1 FROM service_user_import_batch WHERE codebook_id = \(codebookID) AND survey_year = \(year) AND status = 'current'"
+                )
                 guard imported.isEmpty, let book = codebook.codebook else { continue }
                 let path = FileManager.default.temporaryDirectory.appendingPathComponent("sv-demo-survey-\(year)-\(UUID().uuidString).csv").path
                 guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else { continue }
@@ -163,27 +185,52 @@ public enum ReportDemo {
                 try SurveyGenerator(codebook: book, options: .init(rows: 7000, year: year, seed: UInt64(index + 11))).write(to: handle)
                 try handle.close()
                 let request = SurveyImportRequest(
-                    path: path, fileName: "demo-\(year).csv", year: year, codebook: codebook, maxBytes: configuration.importMaxUploadBytes,
-                    actor: SurveyImportActor(userID: nil, name: "cli:seed-demo"))
+                    path: path,
+                    fileName: "demo-\(year).csv",
+                    year: year,
+                    codebook: codebook,
+                    maxBytes: configuration.importMaxUploadBytes,
+                    actor: SurveyImportActor(userID: nil, name: "cli:seed-demo")
+                )
                 _ = try await SurveyImporter(database: client, logger: logger).run(request)
             }
         }
-        return Summary(inspectionID: inspection, accounts: made, links: try await client.query(
-            "SELECT count(*) AS n FROM invitation WHERE inspection_id = \(inspection)")[0].decode("n", as: Int.self),
-            responses: responses, surveyYears: years)
+        return Summary(
+            inspectionID: inspection,
+            accounts: made,
+            links: try await client.query(
+                "SELECT count(*) AS n FROM invitation WHERE inspection_id = \(inspection)"
+            )[0].decode("n", as: Int.self),
+            responses: responses,
+            surveyYears: years
+        )
     }
 
     /// Three final meetings with ratings, notes and a quote, written as the sentencer pages would store them.
     static func seedMeetings(_ client: PostgresClient, inspection: Int, schedule: FormDefinition, author: Int, now: Date) async throws {
         let date = try await client.query("SELECT greatest(announced_on, current_date - 3) AS d FROM inspection WHERE id = \(inspection)")[0].decode(
-            "d", as: LocalDate.self)
+            "d",
+            as: LocalDate.self
+        )
         let plans: [(format: String, court: String, roles: [(String, Int)], ratings: [String])] = [
-            ("bench_group", "magistrates", [("lay_magistrate", 6), ("bench_chair", 1), ("legal_adviser", 1)],
-             ["fairly_confident", "very_confident", "fairly_confident", "not_very_confident", "fairly_confident", "not_very_confident", "fairly_confident"]),
-            ("one_to_one", "crown", [("resident_judge", 1)],
-             ["very_confident", "fairly_confident", "fairly_confident", "fairly_confident", "not_very_confident", "no_view", "fairly_confident"]),
-            ("liaison_meeting", "both", [("district_judge", 1), ("lay_magistrate", 3), ("legal_adviser", 2)],
-             ["fairly_confident", "fairly_confident", "not_very_confident", "not_very_confident", "fairly_confident", "fairly_confident", "fairly_confident"]),
+            (
+                "bench_group", "magistrates", [("lay_magistrate", 6), ("bench_chair", 1), ("legal_adviser", 1)],
+                [
+                    "fairly_confident", "very_confident", "fairly_confident", "not_very_confident", "fairly_confident", "not_very_confident",
+                    "fairly_confident",
+                ]
+            ),
+            (
+                "one_to_one", "crown", [("resident_judge", 1)],
+                ["very_confident", "fairly_confident", "fairly_confident", "fairly_confident", "not_very_confident", "no_view", "fairly_confident"]
+            ),
+            (
+                "liaison_meeting", "both", [("district_judge", 1), ("lay_magistrate", 3), ("legal_adviser", 2)],
+                [
+                    "fairly_confident", "fairly_confident", "not_very_confident", "not_very_confident", "fairly_confident", "fairly_confident",
+                    "fairly_confident",
+                ]
+            ),
         ]
         for plan in plans {
             try await client.withTransaction { connection in
@@ -198,7 +245,8 @@ public enum ReportDemo {
                 )[0].decode("id", as: Int.self)
                 for (role, count) in plan.roles {
                     try await connection.execute(
-                        "INSERT INTO sentencer_meeting_attendance (meeting_id, role, attendees) VALUES (\(id), \(role), \(count))")
+                        "INSERT INTO sentencer_meeting_attendance (meeting_id, role, attendees) VALUES (\(id), \(role), \(count))"
+                    )
                 }
                 for (index, rating) in plan.ratings.enumerated() {
                     let topic = "t\(index + 1)"

@@ -23,9 +23,11 @@ struct TableView: Sendable {
         caption = table.caption
         headings = keep.map { Cell(text: table.headings[$0], numeric: !Self.isText(table.rows.first?[$0]), isHeader: true) }
         rows = table.rows.map { row in
-            Row(cells: keep.enumerated().map { position, column in
-                Cell(text: row[column].display, numeric: !Self.isText(row[column]), isHeader: position < headerColumns)
-            })
+            Row(
+                cells: keep.enumerated().map { position, column in
+                    Cell(text: row[column].display, numeric: !Self.isText(row[column]), isHeader: position < headerColumns)
+                }
+            )
         }
         hasRows = !rows.isEmpty
     }
@@ -137,12 +139,18 @@ struct ReportPage: Sendable {
         let distribution = victims.distributionTable
         questions = victims.questions.map { q in
             let rows = distribution.rows.filter { $0.first == .text(q.id) }
-            let table = ReportTable(name: distribution.name, caption: "Answers to \(Self.shortLabel(q.id))", columns: zip(distribution.columns, distribution.headings).map { ($0, $1) }, rows: rows)
+            let table = ReportTable(
+                name: distribution.name,
+                caption: "Answers to \(Self.shortLabel(q.id))",
+                columns: zip(distribution.columns, distribution.headings).map { ($0, $1) },
+                rows: rows
+            )
             let summary: String
             if q.answered == 0 {
                 summary = "No answers to this question yet."
             } else if let share = q.distribution.positive {
-                summary = share.shown
+                summary =
+                    share.shown
                     ? "\(share.value.display) positive (95% confidence interval \(share.intervalText)), base \(share.base)."
                     : "% positive: [c] (too few answers to show)."
             } else {
@@ -223,7 +231,12 @@ struct ReportPage: Sendable {
         let outcomesTable = report.outcomesTable
         outcomes = Outcome.allCases.map { outcome in
             let rows = outcomesTable.rows.filter { $0.first == .text(outcome.rawValue) }
-            let table = ReportTable(name: outcomesTable.name, caption: outcome.label, columns: zip(outcomesTable.columns, outcomesTable.headings).map { ($0, $1) }, rows: rows)
+            let table = ReportTable(
+                name: outcomesTable.name,
+                caption: outcome.label,
+                columns: zip(outcomesTable.columns, outcomesTable.headings).map { ($0, $1) },
+                rows: rows
+            )
             return OutcomeGroup(label: outcome.label, hasEvidence: !rows.isEmpty, table: TableView(table, headerColumns: 3, skip: ["outcome"]))
         }
     }

@@ -51,7 +51,11 @@ struct ReportRoutes: Sendable {
         staff.get("/inspections/:inspection/report.json", .viewReport) { request, context, session in
             let report = try await load(context, session)
             try await audit(export: "json", report, request, context)
-            return download(ReportExport.json(report.tables, meta: report.meta), type: "application/json", name: "report-\(report.inspection.id).json")
+            return download(
+                ReportExport.json(report.tables, meta: report.meta),
+                type: "application/json",
+                name: "report-\(report.inspection.id).json"
+            )
         }
     }
 
@@ -66,13 +70,24 @@ struct ReportRoutes: Sendable {
             let phrases = (form["redact"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
             let safeguarding = form["safeguarding"] == "yes"
             let done = try await reviews.review(
-                inspectionID: inspection.id, responseID: form["response"] ?? "", questionID: form["question"] ?? "", phrases: phrases,
-                safeguarding: safeguarding, reviewer: Int(session.user.id), now: dependencies.now())
-            guard done else { return try await reviewPage(inspection, request, context, session, message: "That answer was not found or has already been reviewed.") }
+                inspectionID: inspection.id,
+                responseID: form["response"] ?? "",
+                questionID: form["question"] ?? "",
+                phrases: phrases,
+                safeguarding: safeguarding,
+                reviewer: Int(session.user.id),
+                now: dependencies.now()
+            )
+            guard done else {
+                return try await reviewPage(inspection, request, context, session, message: "That answer was not found or has already been reviewed.")
+            }
             let redactions = phrases.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count
             try await dependencies.accounts.audit.record(
-                .freeTextReviewed, actor: dependencies.accounts.actor(request, context), subject: .inspection(inspection.id),
-                details: ["phrases": .int(Int64(redactions)), "safeguarding": .bool(safeguarding)])
+                .freeTextReviewed,
+                actor: dependencies.accounts.actor(request, context),
+                subject: .inspection(inspection.id),
+                details: ["phrases": .int(Int64(redactions)), "safeguarding": .bool(safeguarding)]
+            )
             if safeguarding { context.logger.info("safeguarding concern flagged", metadata: ["inspection.id": "\(inspection.id)"]) }
             return Response(status: .seeOther, headers: [.location: "/inspections/\(inspection.id)/report/free-text"])
         }
@@ -85,22 +100,34 @@ struct ReportRoutes: Sendable {
             }
             let items = try await reviews.safeguarding(inspectionID: inspection.id)
             try await dependencies.accounts.audit.record(
-                .safeguardingViewed, actor: dependencies.accounts.actor(request, context), subject: .inspection(inspection.id),
-                details: ["items": .int(Int64(items.count))])
+                .safeguardingViewed,
+                actor: dependencies.accounts.actor(request, context),
+                subject: .inspection(inspection.id),
+                details: ["items": .int(Int64(items.count))]
+            )
             return dependencies.templates.page("report/safeguarding", SafeguardingPage(inspection: inspection, items: items, session: session))
         }
     }
 
     private func reviewPage(
-        _ inspection: ReportStore.InspectionFacts, _ request: Request, _ context: AppRequestContext, _ session: StaffSession, message: String?
+        _ inspection: ReportStore.InspectionFacts,
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ session: StaffSession,
+        message: String?
     ) async throws -> Response {
         let pending = try await reviews.pending(inspectionID: inspection.id)
         try await dependencies.accounts.audit.record(
-            .freeTextReviewViewed, actor: dependencies.accounts.actor(request, context), subject: .inspection(inspection.id),
-            details: ["shown": .int(Int64(pending.items.count))])
+            .freeTextReviewViewed,
+            actor: dependencies.accounts.actor(request, context),
+            subject: .inspection(inspection.id),
+            details: ["shown": .int(Int64(pending.items.count))]
+        )
         let form = dependencies.forms.current(id: Self.victimFormID)
         return dependencies.templates.page(
-            "report/free-text", FreeTextPage(inspection: inspection, pending: pending, form: form, session: session, message: message))
+            "report/free-text",
+            FreeTextPage(inspection: inspection, pending: pending, form: form, session: session, message: message)
+        )
     }
 
     var reviews: FreeTextReviewStore { FreeTextReviewStore(database: dependencies.database) }
@@ -118,9 +145,16 @@ struct ReportRoutes: Sendable {
     private func load(_ context: AppRequestContext, _ session: StaffSession) async throws -> StakeholderReport {
         let inspection = try await authorise(context, session)
         let report = try await StakeholderReport.load(
-            inspection: inspection, store: store, forms: dependencies.forms, rules: dependencies.configuration.disclosureRules)
+            inspection: inspection,
+            store: store,
+            forms: dependencies.forms,
+            rules: dependencies.configuration.disclosureRules
+        )
         let isLead = try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id))
-        return report.with(freeText: try await reviews.reviewed(inspectionID: inspection.id), canSeeSafeguarding: isLead || session.user.role == .admin)
+        return report.with(
+            freeText: try await reviews.reviewed(inspectionID: inspection.id),
+            canSeeSafeguarding: isLead || session.user.role == .admin
+        )
     }
 
     /// The inspection, after checking it exists (404) and that an inspector is assigned to it (403).
@@ -152,7 +186,12 @@ struct ReportRoutes: Sendable {
 
 extension StakeholderReport {
     /// Reads the raw figures and builds the report.
-    static func load(inspection: ReportStore.InspectionFacts, store: ReportStore, forms: FormRegistry, rules: DisclosureRules) async throws -> StakeholderReport {
+    static func load(
+        inspection: ReportStore.InspectionFacts,
+        store: ReportStore,
+        forms: FormRegistry,
+        rules: DisclosureRules
+    ) async throws -> StakeholderReport {
         let providers = try await store.providerLinks(inspectionID: inspection.id)
         let counts = try await store.victimAnswerCounts(inspectionID: inspection.id, formID: ReportRoutes.victimFormID)
         let victims = VictimsSection(providers: providers, counts: counts, form: forms.current(id: ReportRoutes.victimFormID), rules: rules)
@@ -162,7 +201,9 @@ extension StakeholderReport {
         let survey = try await store.surveyCounts(areaID: inspection.areaID, codebookID: ReportRoutes.surveyCodebookID)
         let serviceUsers = ServiceUsersSection(counts: survey, codebook: codebook, rules: rules)
         let sentencers = SentencersSection(
-            figures: try await store.sentencerFigures(inspectionID: inspection.id), schedule: forms.current(id: ReportRoutes.sentencerFormID))
+            figures: try await store.sentencerFigures(inspectionID: inspection.id),
+            schedule: forms.current(id: ReportRoutes.sentencerFormID)
+        )
         return StakeholderReport(inspection: inspection, victims: victims, serviceUsers: serviceUsers, sentencers: sentencers, rules: rules)
     }
 

@@ -112,7 +112,9 @@ extension ReportStore {
         )
         for row in inspected {
             counts.inspectedAreas[try row.decode("area", as: Int.self), default: [:]][try row.decode("variable", as: String.self), default: [:]][
-                try row.decode("code", as: Int.self), default: 0] += try row.decode("n", as: Int.self)
+                try row.decode("code", as: Int.self),
+                default: 0
+            ] += try row.decode("n", as: Int.self)
         }
         return counts
     }

@@ -54,7 +54,12 @@ public struct ReportStore: Sendable {
             """
         )
         return try rows.first.map {
-            InspectionFacts(id: try $0.decode("id"), title: try $0.decode("title"), areaID: try $0.decode("area_id"), areaName: try $0.decode("area_name"))
+            InspectionFacts(
+                id: try $0.decode("id"),
+                title: try $0.decode("title"),
+                areaID: try $0.decode("area_id"),
+                areaName: try $0.decode("area_name")
+            )
         }
     }
 

@@ -101,7 +101,8 @@ public struct SentencersSection: Sendable {
     /// `sentencers_meetings`: meetings by format.
     public var meetingsTable: ReportTable {
         ReportTable(
-            name: "sentencers_meetings", caption: "Meetings with sentencers by format (final records)",
+            name: "sentencers_meetings",
+            caption: "Meetings with sentencers by format (final records)",
             columns: [("format", "Format"), ("meetings", "Meetings")],
             rows: Self.formats.map { [.text($0.1), .count(figures.meetingsByFormat[$0.0] ?? 0)] } + [[.text("All meetings"), .count(meetings)]]
         )
@@ -110,7 +111,8 @@ public struct SentencersSection: Sendable {
     /// `sentencers_attendance`: attendees by role.
     public var attendanceTable: ReportTable {
         ReportTable(
-            name: "sentencers_attendance", caption: "Sentencers and advisers met, by role",
+            name: "sentencers_attendance",
+            caption: "Sentencers and advisers met, by role",
             columns: [("role", "Role"), ("meetings", "Meetings attended"), ("attendees", "Attendees")],
             rows: Self.roles.map { role in
                 let a = figures.attendance[role.0]
@@ -123,7 +125,8 @@ public struct SentencersSection: Sendable {
     public var ratingsTable: ReportTable {
         let topics = (1...7).map { "t\($0)" }
         return ReportTable(
-            name: "sentencers_ratings", caption: "Confidence by topic: number of meetings giving each rating",
+            name: "sentencers_ratings",
+            caption: "Confidence by topic: number of meetings giving each rating",
             columns: [("topic", "Topic"), ("topic_label", "Topic name")] + Self.ratings.map { ($0.0, $0.1) } + [("views_divided", "Views divided")],
             rows: topics.map { topic in
                 [.text(topic.uppercased()), .text(topicLabel(topic))] + Self.ratings.map { .count(figures.ratings[topic]?[$0.0] ?? 0) }

@@ -65,8 +65,15 @@ public struct ServiceUsersSection: Sendable, Equatable {
                 counts.years.contains(year) ? (year, share(counts.area[year]?[variable.id])) : (year, nil)
             }
             return Comparison(
-                id: variable.id, label: variable.label.text(.en), outcome: variable.outcome, measure: variable.measure,
-                area: area, national: national, difference: difference, inspected: inspected, trend: trend
+                id: variable.id,
+                label: variable.label.text(.en),
+                outcome: variable.outcome,
+                measure: variable.measure,
+                area: area,
+                national: national,
+                difference: difference,
+                inspected: inspected,
+                trend: trend
             )
         }
     }

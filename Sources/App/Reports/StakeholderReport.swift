@@ -121,7 +121,9 @@ public struct VictimsSection: Sendable, Equatable {
         ReportTable(
             name: "victims_distribution",
             caption: "Victims: answers by question and option",
-            columns: [("question_id", "Question id"), ("option_code", "Option code"), ("option", "Answer"), ("count", "Count"), ("percent", "% of base")],
+            columns: [
+                ("question_id", "Question id"), ("option_code", "Option code"), ("option", "Answer"), ("count", "Count"), ("percent", "% of base"),
+            ],
             rows: questions.flatMap { q in
                 q.options.indices.map { i in
                     [.text(q.id), .text(q.options[i].code), .text(q.options[i].label), q.distribution.counts[i], q.distribution.percents[i]]
@@ -152,7 +154,10 @@ public struct StakeholderReport: Sendable {
     }
 
     public init(
-        inspection: ReportStore.InspectionFacts, victims: VictimsSection, serviceUsers: ServiceUsersSection, sentencers: SentencersSection,
+        inspection: ReportStore.InspectionFacts,
+        victims: VictimsSection,
+        serviceUsers: ServiceUsersSection,
+        sentencers: SentencersSection,
         rules: DisclosureRules
     ) {
         self.inspection = inspection
@@ -175,7 +180,10 @@ public struct StakeholderReport: Sendable {
         ReportTable(
             name: "outcomes",
             caption: "Evidence by inspection outcome",
-            columns: [("outcome", "Outcome"), ("source", "Source"), ("question_id", "Question id"), ("question", "Question"), ("percent_positive", "% positive"), ("base", "Base")],
+            columns: [
+                ("outcome", "Outcome"), ("source", "Source"), ("question_id", "Question id"), ("question", "Question"),
+                ("percent_positive", "% positive"), ("base", "Base"),
+            ],
             rows: Outcome.allCases.flatMap { outcome in
                 victims.measured.filter { $0.outcome == outcome }.compactMap { q -> [ReportValue]? in
                     guard let share = q.distribution.positive else { return nil }
