@@ -99,6 +99,23 @@ struct ReportWebTests {
         }
     }
 
+    @Test("malformed stored answers (a null code, codes that are not a list) are left out rather than failing the page")
+    func malformedAnswers() async throws {
+        try await TestApp.run { client, app in
+            let fixtures = try await Fixtures.make(app.db)
+            try await insertVictimResponses(
+                app,
+                fixtures,
+                count: 12,
+                answers: #"{"v5_named_vlo": {"codes": [null, "yes"]}, "v6_scheme_explained": {"codes": "agree"}}"#
+            )
+            let admin = try await app.signedIn(client, as: .admin)
+            let page = try await admin.get("/inspections/\(fixtures.inspectionID)/report")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("100% [u] positive"))
+        }
+    }
+
     @Test("the page and exports show % positive with its interval, hide small cells and anything that would reveal them")
     func figures() async throws {
         try await TestApp.run { client, app in

@@ -115,7 +115,7 @@ public struct ReportStore: Sendable {
             SELECT 'answered', key, NULL, count(*) FROM q GROUP BY key
             UNION ALL
             SELECT 'code', key, c, count(*) FROM q, jsonb_array_elements_text(q.value -> 'codes') c
-            WHERE jsonb_typeof(q.value -> 'codes') = 'array' GROUP BY key, c
+            WHERE jsonb_typeof(q.value -> 'codes') = 'array' AND c IS NOT NULL GROUP BY key, c
             """
         )
         for row in rows {
