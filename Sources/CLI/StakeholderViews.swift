@@ -356,7 +356,7 @@ struct Import: AsyncParsableCommand {
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tools for developers: benchmarks and synthetic data.",
-        subcommands: [BenchDatabase.self, DemoLinks.self, PrepareSubmissions.self, GenerateSurvey.self]
+        subcommands: [BenchDatabase.self, DemoLinks.self, PrepareSubmissions.self, GenerateSurvey.self, SeedDemo.self]
     )
 
     struct GenerateSurvey: AsyncParsableCommand {
@@ -511,6 +511,36 @@ struct Dev: AsyncParsableCommand {
                     )
                     print(String(format: "%d %.1f", result.rows, result.perSecond))
                 }
+            } catch {
+                Setup.fail("\(error)")
+            }
+        }
+    }
+}
+
+extension Dev {
+    struct SeedDemo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "seed-demo",
+            abstract:
+                "Create a demonstration inspection with accounts, links, victim responses and two survey years, and print how to see its report.",
+            discussion: "Safe to run again: it reuses the demo data and gives the three demo accounts new one-time passwords."
+        )
+
+        func run() async throws {
+            let configuration = try Setup.configuration()
+            do {
+                let summary = try await ReportDemo.seed(configuration, logger: Logger(label: "seed-demo"))
+                var lines = [
+                    "Demo inspection \(summary.inspectionID): \(summary.links) links, \(summary.responses) victim responses, "
+                        + "survey years \(summary.surveyYears.map(String.init).joined(separator: ", ")).",
+                    "Three final sentencer meetings are included (demo records; their answers are not filled in on the meeting pages).",
+                    "Accounts (one-time passwords; you will be asked to choose a new one):",
+                ]
+                for account in summary.accounts { lines.append("  \(account.role)\t\(account.email)\t\(account.password)") }
+                lines.append("Start the server (stakeholder-views serve), sign in as the inspector or administrator and open")
+                lines.append("  http://\(configuration.host):\(configuration.port)/inspections/\(summary.inspectionID)/report")
+                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             } catch {
                 Setup.fail("\(error)")
             }

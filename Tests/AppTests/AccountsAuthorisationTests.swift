@@ -46,7 +46,11 @@ struct AccountsAuthorisationTests {
     @Test("the matrix: only administrators manage users and organisations and read the audit log; only VLOs issue links")
     func matrixDeclaration() {
         #expect(Role.admin.permissions == Set(Permission.allCases).subtracting([.issueLinks]))
-        #expect(Role.inspector.permissions == [.useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings])
+        #expect(
+            Role.inspector.permissions == [
+                .useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport,
+            ]
+        )
         #expect(Role.vlo.permissions == [.useStaffPages, .issueLinks])
     }
 

@@ -36,6 +36,7 @@ def test_skip_link_is_first_and_moves_focus_to_main_content(page, base_url):
     focused = page.evaluate("() => document.activeElement.className")
     assert "govuk-skip-link" in focused
     page.keyboard.press("Enter")
+    page.wait_for_url("**/#main-content", timeout=5000)
     assert page.url.endswith("#main-content")
 
 

@@ -19,6 +19,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case enterPaperReturns
     /// Upload and import the service-user survey file.
     case importSurvey
+    /// Read an inspection's stakeholder-views report and export it (inspectors only for inspections they are assigned to).
+    case viewReport
     /// Record meetings with sentencers for inspections (only those one is assigned to, unless an administrator).
     case recordSentencerMeetings
 }
@@ -35,9 +37,9 @@ public enum Role: String, CaseIterable, Sendable {
         case .admin:
             [
                 .useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .manageInspections, .enterPaperReturns, .importSurvey,
-                .recordSentencerMeetings,
+                .recordSentencerMeetings, .viewReport,
             ]
-        case .inspector: [.useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings]
+        case .inspector: [.useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport]
         case .vlo: [.useStaffPages, .issueLinks]
         }
     }

@@ -14,6 +14,9 @@ import Postgres
 /// - `SESSION_ABSOLUTE_TIMEOUT` (seconds, default 43200): a staff session this old ends however busy (300 to 604800).
 /// - `BCRYPT_COST` (default 12): bcrypt cost for staff passwords, 12 to 16; lower values are refused.
 /// - `COMMON_PASSWORDS_FILE` (default `data/common-passwords.txt`): passwords refused as too common, one a line.
+/// - `REPORT_SUPPRESS_BELOW` (default 10, 2 to 100): the report shows a base or cell under this as `[c]` (issue 9).
+/// - `REPORT_LOW_RELIABILITY_BELOW` (default 30, at least `REPORT_SUPPRESS_BELOW`, up to 1000): a base under this is
+///   marked `[u]` and gets no difference flag.
 /// - `TRUST_X_FORWARDED_FOR` (default `false`): take the client address for sign-in throttling and the audit log
 ///   from the first `X-Forwarded-For` entry; set `true` only behind a proxy that overwrites that header.
 public struct AppConfiguration: Sendable {
@@ -48,6 +51,14 @@ public struct AppConfiguration: Sendable {
     public var commonPasswordsFile = "data/common-passwords.txt"
     public var trustForwardedFor = false
     public static let minimumBcryptCost = 12
+
+    // The report's disclosure control (issue 9).
+    public var reportSuppressBelow = 10
+    public var reportLowReliabilityBelow = 30
+    /// The report's thresholds.
+    public var disclosureRules: DisclosureRules {
+        DisclosureRules(suppressBelow: reportSuppressBelow, lowReliabilityBelow: reportLowReliabilityBelow)
+    }
     /// IMPORT_MAX_UPLOAD_BYTES: the largest survey file the importer accepts, from the upload page and the CLI
     /// (default 256 MiB, about two million rows).
     public var importMaxUploadBytes = 256 * 1024 * 1024
@@ -127,6 +138,9 @@ public struct AppConfiguration: Sendable {
         if let value = try integer("BCRYPT_COST", Self.minimumBcryptCost...16) { bcryptCost = value }
         if let value = text("COMMON_PASSWORDS_FILE") { commonPasswordsFile = value }
         if let value = try boolean("TRUST_X_FORWARDED_FOR") { trustForwardedFor = value }
+        // Report (issue 9).
+        if let value = try integer("REPORT_SUPPRESS_BELOW", 2...100) { reportSuppressBelow = value }
+        if let value = try integer("REPORT_LOW_RELIABILITY_BELOW", reportSuppressBelow...1000) { reportLowReliabilityBelow = value }
         if let value = try integer("IMPORT_MAX_UPLOAD_BYTES", 1...(1 << 40)) { importMaxUploadBytes = value }
         if let value = text("IMPORT_DIR") { importDirectory = value }
     }

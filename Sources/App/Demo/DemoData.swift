@@ -37,7 +37,10 @@ public enum DemoData {
         }
     }
 
-    static func demoInspection(_ client: PostgresClient) async throws -> (inspection: Int, provider: Int) {
+    /// The demonstration inspection called `title` (created when missing), and the demonstration provider.
+    /// `dev demo-links` and `dev seed-demo` use different titles, so links issued for one do not change the other.
+    static func demoInspection(_ client: PostgresClient, title: String = "Demonstration inspection") async throws -> (inspection: Int, provider: Int)
+    {
         try await client.withTransaction { connection in
             try await connection.execute("SELECT pg_advisory_xact_lock(7215003002)")
             let area = try await connection.query(
@@ -61,7 +64,7 @@ public enum DemoData {
             )
             let today = LocalDate(Date())
             if let existing = try await connection.query(
-                "SELECT id FROM inspection WHERE area_id = \(area) AND victim_window_closes_on >= \(today) ORDER BY id LIMIT 1"
+                "SELECT id FROM inspection WHERE area_id = \(area) AND title = \(title) AND victim_window_closes_on >= \(today) ORDER BY id LIMIT 1"
             ).first {
                 return (try existing.decode("id"), provider)
             }
@@ -69,7 +72,7 @@ public enum DemoData {
                 """
                 INSERT INTO inspection (title, area_id, announced_on, fieldwork_starts_on, week_plus_two_on,
                                         victim_window_opens_on, victim_window_closes_on)
-                VALUES ('Demonstration inspection', \(area), \(today.adding(days: -30)), \(today.adding(days: 14)), \(today.adding(days: 28)),
+                VALUES (\(title), \(area), \(today.adding(days: -30)), \(today.adding(days: 14)), \(today.adding(days: 28)),
                         \(today.adding(days: -7)), \(today.adding(days: 28)))
                 RETURNING id
                 """

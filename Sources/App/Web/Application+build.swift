@@ -112,6 +112,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     SurveyImportRoutes(dependencies: dependencies, jobs: dependencies.importJobs)
         .register(on: staff.uploadGroup(on: router, dependencies: dependencies, permission: .importSurvey))
     dependencies.staffRoutes.add(StaffRouteInfo(method: .get, path: SurveyImportRoutes.basePath, permission: .importSurvey))
+    ReportRoutes(dependencies: dependencies).register(on: staff)
     SentencerRoutes(dependencies: dependencies).register(on: staff)
     return router
 }

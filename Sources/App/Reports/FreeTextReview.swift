@@ -1,0 +1,146 @@
+import Foundation
+import Postgres
+
+/// Victims' free-text answers and their review: nothing here is ever logged, and the report shows only the
+/// redacted text of answers an inspector has reviewed.
+public struct FreeTextReviewStore: Sendable {
+    let database: PostgresClient
+
+    public init(database: PostgresClient) {
+        self.database = database
+    }
+
+    /// One free-text answer.
+    public struct Item: Sendable, Equatable {
+        public let responseID: String
+        public let questionID: String
+        /// The original text (review pages and the lead inspector's safeguarding list only).
+        public let text: String
+        /// The redacted text, once reviewed.
+        public let redacted: String?
+        public let safeguarding: Bool
+    }
+
+    /// Replaces every occurrence of each phrase (ignoring case) with `[redacted]`; returns the text and the number
+    /// of replacements. Phrases are trimmed; empty ones are ignored.
+    public static func redact(_ text: String, phrases: [String]) -> (text: String, count: Int) {
+        var result = text
+        var count = 0
+        for phrase in phrases.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }).filter({ !$0.isEmpty }).sorted(by: { $0.count > $1.count })
+        {
+            while let range = result.range(of: phrase, options: [.caseInsensitive]) {
+                result.replaceSubrange(range, with: "[redacted]")
+                count += 1
+            }
+        }
+        return (result, count)
+    }
+
+    /// Answers not yet reviewed, oldest question first, at most `limit`.
+    public func pending(inspectionID: Int, limit: Int = 20) async throws -> (items: [Item], total: Int) {
+        let rows = try await database.query(
+            """
+            SELECT r.id::text AS response_id, a.key AS question_id, a.value ->> 'text' AS text, count(*) OVER () AS total
+            FROM victim_response r, jsonb_each(r.answers) a
+            WHERE r.inspection_id = \(inspectionID) AND jsonb_typeof(a.value -> 'text') = 'string'
+              AND NOT EXISTS (SELECT 1 FROM victim_free_text_review v WHERE v.response_id = r.id AND v.question_id = a.key)
+            ORDER BY a.key, r.id
+            LIMIT \(limit)
+            """
+        )
+        let total = try rows.first?.decode("total", as: Int.self) ?? 0
+        return (
+            try rows.map {
+                Item(
+                    responseID: try $0.decode("response_id"),
+                    questionID: try $0.decode("question_id"),
+                    text: try $0.decode("text"),
+                    redacted: nil,
+                    safeguarding: false
+                )
+            }, total
+        )
+    }
+
+    /// Reviewed answers: their redacted text only.
+    public func reviewed(inspectionID: Int) async throws -> [Item] {
+        try await database.query(
+            """
+            SELECT v.response_id::text AS response_id, v.question_id, v.redacted_text, v.safeguarding
+            FROM victim_free_text_review v JOIN victim_response r ON r.id = v.response_id
+            WHERE r.inspection_id = \(inspectionID)
+            ORDER BY v.question_id, v.reviewed_at, v.response_id
+            """
+        ).map {
+            Item(
+                responseID: try $0.decode("response_id"),
+                questionID: try $0.decode("question_id"),
+                text: "",
+                redacted: try $0.decode("redacted_text"),
+                safeguarding: try $0.decode("safeguarding")
+            )
+        }
+    }
+
+    /// Answers flagged as a safeguarding concern, with their original text, for the lead inspector.
+    public func safeguarding(inspectionID: Int) async throws -> [Item] {
+        try await database.query(
+            """
+            SELECT v.response_id::text AS response_id, v.question_id, r.answers -> v.question_id ->> 'text' AS text, v.redacted_text
+            FROM victim_free_text_review v JOIN victim_response r ON r.id = v.response_id
+            WHERE r.inspection_id = \(inspectionID) AND v.safeguarding
+            ORDER BY v.reviewed_at, v.response_id
+            """
+        ).map {
+            Item(
+                responseID: try $0.decode("response_id"),
+                questionID: try $0.decode("question_id"),
+                text: try $0.decode("text") ?? "",
+                redacted: try $0.decode("redacted_text"),
+                safeguarding: true
+            )
+        }
+    }
+
+    /// Marks an answer reviewed with `phrases` redacted and the safeguarding flag; false when the inspection has no
+    /// such free-text answer (or it was reviewed already).
+    public func review(
+        inspectionID: Int,
+        responseID: String,
+        questionID: String,
+        phrases: [String],
+        safeguarding: Bool,
+        reviewer: Int,
+        now: Date
+    ) async throws
+        -> Bool
+    {
+        guard UUID(uuidString: responseID) != nil else { return false }
+        return try await database.withTransaction { connection in
+            guard
+                let row = try await connection.query(
+                    """
+                    SELECT answers -> \(questionID) ->> 'text' AS text FROM victim_response
+                    WHERE id = \(responseID)::uuid AND inspection_id = \(inspectionID) FOR UPDATE
+                    """
+                ).first, let text = try row.decode("text", as: String?.self)
+            else { return false }
+            let (redacted, count) = Self.redact(text, phrases: phrases)
+            let inserted = try await connection.execute(
+                """
+                INSERT INTO victim_free_text_review (response_id, question_id, redacted_text, redactions, reviewed_by, reviewed_at, safeguarding)
+                VALUES (\(responseID)::uuid, \(questionID), \(redacted), \(count), \(reviewer), \(now), \(safeguarding))
+                ON CONFLICT DO NOTHING
+                """
+            )
+            return inserted == 1
+        }
+    }
+
+    /// Whether `userID` is the inspection's lead inspector.
+    public func isLead(inspectionID: Int, userID: Int) async throws -> Bool {
+        try await !database.query(
+            "SELECT 1 FROM inspection_inspector WHERE inspection_id = \(inspectionID) AND user_id = \(userID) AND is_lead"
+        ).isEmpty
+    }
+}

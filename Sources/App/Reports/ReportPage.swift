@@ -1,0 +1,248 @@
+import Forms
+import Foundation
+
+/// A table as the template draws it: headings and rows of cells, numbers right-aligned.
+struct TableView: Sendable {
+    struct Cell: Sendable {
+        let text: String
+        let numeric: Bool
+        let isHeader: Bool
+    }
+    struct Row: Sendable {
+        let cells: [Cell]
+    }
+    let caption: String
+    let headings: [Cell]
+    let rows: [Row]
+    let hasRows: Bool
+
+    /// The table's rows; the first `headerColumns` columns are row headers; `skip` names columns left off the page
+    /// (machine ids that only the exports need).
+    init(_ table: ReportTable, headerColumns: Int = 1, skip: Set<String> = []) {
+        let keep = table.columns.indices.filter { !skip.contains(table.columns[$0]) }
+        caption = table.caption
+        headings = keep.map { Cell(text: table.headings[$0], numeric: !Self.isText(table.rows.first?[$0]), isHeader: true) }
+        rows = table.rows.map { row in
+            Row(
+                cells: keep.enumerated().map { position, column in
+                    Cell(text: row[column].display, numeric: !Self.isText(row[column]), isHeader: position < headerColumns)
+                }
+            )
+        }
+        hasRows = !rows.isEmpty
+    }
+
+    static func isText(_ value: ReportValue?) -> Bool {
+        if case .text = value { return true }
+        return value == nil
+    }
+}
+
+/// The report page's view model.
+struct ReportPage: Sendable {
+    struct Question: Sendable {
+        let heading: String
+        let hasAnswers: Bool
+        let summary: String
+        let table: TableView
+    }
+    struct FreeText: Sendable {
+        let label: String
+        let answers: String
+        let reviewed: [String]
+        let hasReviewed: Bool
+    }
+    struct OutcomeGroup: Sendable {
+        let label: String
+        let hasEvidence: Bool
+        let table: TableView
+    }
+
+    let title: String
+    let staff: StaffChrome
+    let inspectionTitle: String
+    let areaName: String
+    let csvHref: String
+    let jsonHref: String
+    let suppressBelow: Int
+    let lowReliabilityBelow: Int
+    // Victims.
+    let responsesText: String
+    let hasResponses: Bool
+    let hasProviders: Bool
+    let links: TableView
+    let hasMeasuresChart: Bool
+    let measuresChartSVG: String
+    let measuresNoChart: String
+    let measures: TableView
+    let questions: [Question]
+    let freeText: [FreeText]
+    let reviewHref: String
+    let safeguardingHref: String
+    let canSeeSafeguarding: Bool
+    let safeguardingCount: Int
+    let outcomes: [OutcomeGroup]
+    // Sentencers.
+    struct NoteGroup: Sendable {
+        let heading: String
+        let items: [String]
+    }
+    let sentencerStatus: String
+    let hasSentencers: Bool
+    let sentencerMeetings: TableView
+    let sentencerAttendance: TableView
+    let sentencerRatings: TableView
+    let sentencerNotes: [NoteGroup]
+    let hasSentencerNotes: Bool
+    // People on probation.
+    let surveyStatus: String
+    let hasSurvey: Bool
+    let hasSurveyChart: Bool
+    let surveyChartSVG: String
+    let surveyMeasures: TableView
+    let surveyTrend: TableView
+
+    init(_ report: StakeholderReport, session: StaffSession) {
+        let victims = report.victims
+        title = "Stakeholder views: \(report.inspection.title)"
+        staff = StaffChrome(session)
+        inspectionTitle = report.inspection.title
+        areaName = report.inspection.areaName
+        csvHref = "/inspections/\(report.inspection.id)/report.csv"
+        jsonHref = "/inspections/\(report.inspection.id)/report.json"
+        suppressBelow = report.rules.suppressBelow
+        lowReliabilityBelow = report.rules.lowReliabilityBelow
+        hasResponses = victims.responses > 0
+        responsesText =
+            victims.responses == 0
+            ? "No victim responses yet."
+            : victims.responses < report.rules.suppressBelow
+                ? "Fewer than \(report.rules.suppressBelow) victim responses so far: answers are not shown until there are more."
+                : "\(victims.responses) victim responses."
+        hasProviders = !victims.providers.isEmpty
+        links = TableView(victims.linksTable)
+        let chart = BarChart(
+            id: "victims-positive",
+            title: "Victims: % positive by question",
+            bars: victims.measured.compactMap { q in
+                guard let share = q.distribution.positive else { return nil }
+                return BarChart.Bar(label: Self.shortLabel(q.id), percent: share.percent, interval: share.interval, valueText: share.value.display)
+            }
+        )
+        hasMeasuresChart = chart.hasData
+        measuresChartSVG = chart.svg
+        measuresNoChart =
+            victims.responses == 0
+            ? "No chart: there are no responses yet."
+            : "No chart: every question has fewer than \(report.rules.suppressBelow) answers in its base, so no percentage can be shown yet."
+        measures = TableView(victims.measuresTable, headerColumns: 2, skip: ["outcome", "measure"])
+        let distribution = victims.distributionTable
+        questions = victims.questions.map { q in
+            let rows = distribution.rows.filter { $0.first == .text(q.id) }
+            let table = ReportTable(
+                name: distribution.name,
+                caption: "Answers to \(Self.shortLabel(q.id))",
+                columns: zip(distribution.columns, distribution.headings).map { ($0, $1) },
+                rows: rows
+            )
+            let summary: String
+            if q.answered == 0 {
+                summary = "No answers to this question yet."
+            } else if let share = q.distribution.positive {
+                summary =
+                    share.shown
+                    ? "\(share.value.display) positive (95% confidence interval \(share.intervalText)), base \(share.base)."
+                    : "% positive: [c] (too few answers to show)."
+            } else {
+                summary = "Base: \(q.distribution.total.display) answers."
+            }
+            return Question(
+                heading: "\(Self.shortLabel(q.id)): \(q.label)",
+                hasAnswers: q.answered > 0,
+                summary: summary,
+                table: TableView(table, headerColumns: 1, skip: ["question_id", "option_code"])
+            )
+        }
+        freeText = victims.freeText.map { item in
+            let reviewed = report.freeText.filter { $0.questionID == item.id }.compactMap(\.redacted)
+            return FreeText(
+                label: "\(Self.shortLabel(item.id)): \(item.label)",
+                answers: item.answers == 0
+                    ? "No answers yet."
+                    : "\(reviewed.count) of \(item.answers < report.rules.suppressBelow ? "fewer than \(report.rules.suppressBelow)" : String(item.answers)) answers reviewed.",
+                reviewed: reviewed,
+                hasReviewed: !reviewed.isEmpty
+            )
+        }
+        reviewHref = "/inspections/\(report.inspection.id)/report/free-text"
+        safeguardingHref = "/inspections/\(report.inspection.id)/report/safeguarding"
+        canSeeSafeguarding = report.canSeeSafeguarding
+        safeguardingCount = report.freeText.filter(\.safeguarding).count
+        let sentencers = report.sentencers
+        hasSentencers = sentencers.meetings > 0
+        let drafts = sentencers.figures.drafts
+        sentencerStatus =
+            (sentencers.meetings == 0
+                ? "No final records of meetings with sentencers yet."
+                : "\(sentencers.meetings) meetings with sentencers (\(sentencers.figures.weekPlusTwo) in week +2). "
+                    + "Figures are counts of meetings, never percentages, and are not compared with other areas.")
+            + (drafts > 0 ? " \(drafts) draft records are not included until they are marked final." : "")
+        sentencerMeetings = TableView(sentencers.meetingsTable)
+        sentencerAttendance = TableView(sentencers.attendanceTable)
+        sentencerRatings = TableView(sentencers.ratingsTable, headerColumns: 2)
+        sentencerNotes = sentencers.notesByTopic.map { NoteGroup(heading: $0.topic, items: $0.items) }
+        hasSentencerNotes = !sentencerNotes.isEmpty
+        let survey = report.serviceUsers
+        if let year = survey.latestYear, survey.mappedCodes > 0 {
+            hasSurvey = true
+            surveyStatus =
+                "Results for \(year), the latest survey year imported, against all other areas (national). "
+                + "A difference is shown only where both bases are at least \(report.rules.lowReliabilityBelow)."
+        } else {
+            hasSurvey = false
+            surveyStatus =
+                survey.latestYear == nil
+                ? "No service-user survey has been imported yet."
+                : "No survey provider codes are linked to this area yet, so its results cannot be picked out."
+        }
+        let surveyChart = BarChart(
+            id: "service-users-positive",
+            title: "People on probation: % positive by question, \(survey.latestYear.map(String.init) ?? "")",
+            bars: survey.questions.map { q in
+                BarChart.Bar(label: q.id.uppercased(), percent: q.area.percent, interval: q.area.interval, valueText: q.area.value.display)
+            }
+        )
+        hasSurveyChart = hasSurvey && surveyChart.hasData
+        surveyChartSVG = hasSurveyChart ? surveyChart.svg : ""
+        surveyMeasures = TableView(
+            survey.measuresTable,
+            headerColumns: 2,
+            skip: ["outcome", "measure", "year", "national_interval_low", "national_interval_high"]
+        )
+        let trend = ReportTable(
+            name: "service_users_trend_grid",
+            caption: "The area's % positive by survey year",
+            columns: [("question_id", "Question"), ("question", "Wording")] + survey.years.map { ("y\($0)", String($0)) },
+            rows: survey.questions.map { q in
+                [.text(q.id.uppercased()), .text(q.label)] + q.trend.map { $0.share?.value ?? .notAvailable }
+            }
+        )
+        surveyTrend = TableView(trend, headerColumns: 2)
+        let outcomesTable = report.outcomesTable
+        outcomes = Outcome.allCases.map { outcome in
+            let rows = outcomesTable.rows.filter { $0.first == .text(outcome.rawValue) }
+            let table = ReportTable(
+                name: outcomesTable.name,
+                caption: outcome.label,
+                columns: zip(outcomesTable.columns, outcomesTable.headings).map { ($0, $1) },
+                rows: rows
+            )
+            return OutcomeGroup(label: outcome.label, hasEvidence: !rows.isEmpty, table: TableView(table, headerColumns: 3, skip: ["outcome"]))
+        }
+    }
+
+    /// "V6" for "v6_scheme_explained".
+    static func shortLabel(_ id: String) -> String {
+        String(id.prefix { $0 != "_" }).uppercased()
+    }
+}

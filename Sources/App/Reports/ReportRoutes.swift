@@ -1,0 +1,221 @@
+import Forms
+import Foundation
+import Hummingbird
+
+extension AuditEvent {
+    /// Someone read an inspection's report page.
+    public static let reportViewed: AuditEvent = "report.viewed"
+    /// Someone downloaded an inspection's report as CSV or JSON (detail `format`).
+    public static let reportExported: AuditEvent = "report.exported"
+    /// Someone opened the free-text review page (which shows unreviewed answers).
+    public static let freeTextReviewViewed: AuditEvent = "report.free_text_review_viewed"
+    /// Someone reviewed a free-text answer (details: redactions, safeguarding).
+    public static let freeTextReviewed: AuditEvent = "report.free_text_reviewed"
+    /// The lead inspector (or an administrator) read the safeguarding list.
+    public static let safeguardingViewed: AuditEvent = "report.safeguarding_viewed"
+}
+
+extension AuditSubject {
+    /// An inspection.
+    public static func inspection(_ id: Int) -> AuditSubject { AuditSubject(type: "inspection", id: String(id)) }
+}
+
+/// The stakeholder-views report for one inspection: the page and its CSV and JSON exports.
+///
+/// Permission `viewReport` (inspectors and administrators); an inspector must also be assigned to the inspection.
+/// Every view and export is in the audit log. No figure leaves this type without disclosure control.
+struct ReportRoutes: Sendable {
+    let dependencies: AppDependencies
+
+    var store: ReportStore { ReportStore(database: dependencies.database) }
+    static let victimFormID = "victim-questionnaire"
+    static let surveyCodebookID = "service-user-survey"
+    static let sentencerFormID = "sentencer-interview"
+
+    func register(on staff: StaffRouter) {
+        registerReview(on: staff)
+        staff.get("/inspections/:id/report", .viewReport) { request, context, session in
+            let report = try await load(context, session)
+            try await dependencies.accounts.audit.record(
+                .reportViewed,
+                actor: dependencies.accounts.actor(request, context),
+                subject: .inspection(report.inspection.id)
+            )
+            return dependencies.templates.page("report/report", ReportPage(report, session: session))
+        }
+        staff.get("/inspections/:id/report.csv", .viewReport) { request, context, session in
+            let report = try await load(context, session)
+            try await audit(export: "csv", report, request, context)
+            return download(ReportExport.csv(report.tables), type: "text/csv; charset=utf-8", name: "report-\(report.inspection.id).csv")
+        }
+        staff.get("/inspections/:id/report.json", .viewReport) { request, context, session in
+            let report = try await load(context, session)
+            try await audit(export: "json", report, request, context)
+            return download(
+                ReportExport.json(report.tables, meta: report.meta),
+                type: "application/json",
+                name: "report-\(report.inspection.id).json"
+            )
+        }
+    }
+
+    private func registerReview(on staff: StaffRouter) {
+        staff.get("/inspections/:id/report/free-text", .viewReport) { request, context, session in
+            let inspection = try await authorise(context, session)
+            return try await reviewPage(inspection, request, context, session, message: nil)
+        }
+        staff.post("/inspections/:id/report/free-text", .viewReport) { request, context, session in
+            let inspection = try await authorise(context, session)
+            let form = context.staffForm ?? StaffForm(fields: [])
+            let phrases = (form["redact"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
+            let safeguarding = form["safeguarding"] == "yes"
+            let done = try await reviews.review(
+                inspectionID: inspection.id,
+                responseID: form["response"] ?? "",
+                questionID: form["question"] ?? "",
+                phrases: phrases,
+                safeguarding: safeguarding,
+                reviewer: Int(session.user.id),
+                now: dependencies.now()
+            )
+            guard done else {
+                return try await reviewPage(inspection, request, context, session, message: "That answer was not found or has already been reviewed.")
+            }
+            let redactions = phrases.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count
+            try await dependencies.accounts.audit.record(
+                .freeTextReviewed,
+                actor: dependencies.accounts.actor(request, context),
+                subject: .inspection(inspection.id),
+                details: ["phrases": .int(Int64(redactions)), "safeguarding": .bool(safeguarding)]
+            )
+            if safeguarding { context.logger.info("safeguarding concern flagged", metadata: ["inspection.id": "\(inspection.id)"]) }
+            return Response(status: .seeOther, headers: [.location: "/inspections/\(inspection.id)/report/free-text"])
+        }
+        staff.get("/inspections/:id/report/safeguarding", .viewReport) { request, context, session in
+            let inspection = try await authorise(context, session)
+            if session.user.role != .admin {
+                guard try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id)) else {
+                    throw HTTPError(.forbidden, message: "You do not have permission to see this page.")
+                }
+            }
+            let items = try await reviews.safeguarding(inspectionID: inspection.id)
+            try await dependencies.accounts.audit.record(
+                .safeguardingViewed,
+                actor: dependencies.accounts.actor(request, context),
+                subject: .inspection(inspection.id),
+                details: ["items": .int(Int64(items.count))]
+            )
+            return dependencies.templates.page("report/safeguarding", SafeguardingPage(inspection: inspection, items: items, session: session))
+        }
+    }
+
+    private func reviewPage(
+        _ inspection: ReportStore.InspectionFacts,
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ session: StaffSession,
+        message: String?
+    ) async throws -> Response {
+        let pending = try await reviews.pending(inspectionID: inspection.id)
+        try await dependencies.accounts.audit.record(
+            .freeTextReviewViewed,
+            actor: dependencies.accounts.actor(request, context),
+            subject: .inspection(inspection.id),
+            details: ["shown": .int(Int64(pending.items.count))]
+        )
+        let form = dependencies.forms.current(id: Self.victimFormID)
+        return dependencies.templates.page(
+            "report/free-text",
+            FreeTextPage(inspection: inspection, pending: pending, form: form, session: session, message: message)
+        )
+    }
+
+    var reviews: FreeTextReviewStore { FreeTextReviewStore(database: dependencies.database) }
+
+    private func audit(export format: String, _ report: StakeholderReport, _ request: Request, _ context: AppRequestContext) async throws {
+        try await dependencies.accounts.audit.record(
+            .reportExported,
+            actor: dependencies.accounts.actor(request, context),
+            subject: .inspection(report.inspection.id),
+            details: ["format": .code(format)]
+        )
+    }
+
+    /// The report, after checking the inspection exists (404) and that an inspector is assigned to it (403).
+    private func load(_ context: AppRequestContext, _ session: StaffSession) async throws -> StakeholderReport {
+        let inspection = try await authorise(context, session)
+        let report = try await StakeholderReport.load(
+            inspection: inspection,
+            store: store,
+            forms: dependencies.forms,
+            rules: dependencies.configuration.disclosureRules
+        )
+        let isLead = try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id))
+        return report.with(
+            freeText: try await reviews.reviewed(inspectionID: inspection.id),
+            canSeeSafeguarding: isLead || session.user.role == .admin
+        )
+    }
+
+    /// The inspection, after checking it exists (404) and that an inspector is assigned to it (403).
+    private func authorise(_ context: AppRequestContext, _ session: StaffSession) async throws -> ReportStore.InspectionFacts {
+        guard let id = context.parameters.get("id", as: Int.self), let inspection = try await store.inspection(id) else {
+            throw HTTPError(.notFound)
+        }
+        if session.user.role != .admin {
+            guard try await store.isAssigned(inspectionID: id, userID: Int(session.user.id)) else {
+                context.logger.info("report refused: not assigned", metadata: ["inspection.id": "\(id)", "user.id": "\(session.user.id)"])
+                throw HTTPError(.forbidden, message: "You do not have permission to see this page.")
+            }
+        }
+        return inspection
+    }
+
+    private func download(_ text: String, type: String, name: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: type,
+                .contentDisposition: "attachment; filename=\"\(name)\"",
+                .cacheControl: "no-store",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+}
+
+extension StakeholderReport {
+    /// Reads the raw figures and builds the report.
+    static func load(
+        inspection: ReportStore.InspectionFacts,
+        store: ReportStore,
+        forms: FormRegistry,
+        rules: DisclosureRules
+    ) async throws -> StakeholderReport {
+        let providers = try await store.providerLinks(inspectionID: inspection.id)
+        let counts = try await store.victimAnswerCounts(inspectionID: inspection.id, formID: ReportRoutes.victimFormID)
+        let victims = VictimsSection(providers: providers, counts: counts, form: forms.current(id: ReportRoutes.victimFormID), rules: rules)
+        let codebook = forms.current(id: ReportRoutes.surveyCodebookID)?.codebook
+        let variables = ServiceUsersSection.questionVariables(codebook).map(\.id)
+        try await store.summariseSurveyBatches(codebookID: ReportRoutes.surveyCodebookID, variables: variables)
+        let survey = try await store.surveyCounts(areaID: inspection.areaID, codebookID: ReportRoutes.surveyCodebookID)
+        let serviceUsers = ServiceUsersSection(counts: survey, codebook: codebook, rules: rules)
+        let sentencers = SentencersSection(
+            figures: try await store.sentencerFigures(inspectionID: inspection.id),
+            schedule: forms.current(id: ReportRoutes.sentencerFormID)
+        )
+        return StakeholderReport(inspection: inspection, victims: victims, serviceUsers: serviceUsers, sentencers: sentencers, rules: rules)
+    }
+
+    /// The exports' `report` object.
+    var meta: [String: String] {
+        [
+            "inspection_id": String(inspection.id),
+            "inspection": inspection.title,
+            "area": inspection.areaName,
+            "suppress_below": String(rules.suppressBelow),
+            "low_reliability_below": String(rules.lowReliabilityBelow),
+            "format_version": "1",
+        ]
+    }
+}

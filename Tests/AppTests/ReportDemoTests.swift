@@ -1,0 +1,102 @@
+import App
+import Forms
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Postgres
+import TestSupport
+import Testing
+
+@Suite("Report: the demo data, its golden JSON export, and the sentencers section")
+struct ReportDemoTests {
+    static let goldenPath = projectRoot + "/Tests/AppTests/Golden/report-demo.json"
+
+    @Test("seed-demo makes a full report whose JSON export matches the golden file (REPORT_UPDATE_GOLDEN=1 rewrites it)")
+    func goldenExport() async throws {
+        try await TestApp.run { client, app in
+            let summary = try await ReportDemo.seed(
+                app.db,
+                configuration: app.dependencies.configuration,
+                forms: app.dependencies.forms,
+                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"),
+                secrets: testLinkSecrets,
+                logger: quietLogger,
+                now: app.clock.now,
+                passwords: { "demo password for tests" }
+            )
+            #expect(summary.links == 100 && summary.responses == 60 && summary.surveyYears.count == 2)
+            #expect(summary.accounts.map(\.role) == ["admin", "inspector", "vlo"])
+            // Running it again reuses everything.
+            let again = try await ReportDemo.seed(
+                app.db,
+                configuration: app.dependencies.configuration,
+                forms: app.dependencies.forms,
+                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"),
+                secrets: testLinkSecrets,
+                logger: quietLogger,
+                now: app.clock.now,
+                passwords: { "demo password for tests" }
+            )
+            #expect(again.inspectionID == summary.inspectionID && again.links == 100 && again.responses == 60)
+
+            let admin = try await app.signedIn(client, as: .admin)
+            let page = try await admin.get("/inspections/\(summary.inspectionID)/report")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("3 meetings with sentencers"))
+            #expect(page.text.contains("Unpaid work starts quickly now."))
+            #expect(page.text.contains("Results for 2014"))
+            #expect(page.text.components(separatedBy: "<svg").count == 3, "victims and service-users charts")
+            let json = try await admin.get("/inspections/\(summary.inspectionID)/report.json").text
+            #expect(!json.contains("%\""), "percentages are numbers in JSON")
+            if ProcessInfo.processInfo.environment["REPORT_UPDATE_GOLDEN"] == "1" {
+                try json.write(toFile: Self.goldenPath, atomically: true, encoding: .utf8)
+            }
+            let golden = try String(contentsOfFile: Self.goldenPath, encoding: .utf8)
+            #expect(json == golden, "the JSON export differs from Tests/AppTests/Golden/report-demo.json")
+        }
+    }
+
+    @Test("sentencer figures are counts of final meetings only, with no percentage")
+    func sentencerCounts() async throws {
+        try await TestApp.run { client, app in
+            let fixtures = try await Fixtures.make(app.db)
+            let admin = try await app.signedIn(client, as: .admin)
+            let base = "/inspections/\(fixtures.inspectionID)/report"
+            #expect(try await admin.get(base).text.contains("No final records of meetings with sentencers yet."))
+            let author = try await app.db.query("SELECT id FROM staff_user WHERE email = 'admin@example.gov.uk'")[0].decode("id", as: Int.self)
+            for (status, format) in [("final", "bench_group"), ("final", "one_to_one"), ("draft", "bench_group")] {
+                let final = status == "final"
+                let id = try await app.db.query(
+                    """
+                    INSERT INTO sentencer_meeting (inspection_id, form_id, form_version, status, revision, answers, meeting_date, meeting_format,
+                        meeting_mode, court_type, court_name, week_plus_two, created_by, created_at, updated_by, updated_at, finalised_by, finalised_at)
+                    VALUES (\(fixtures.inspectionID), 'sentencer-interview', 1, \(status), 1, '{}', '2026-11-20', \(format), 'in_person',
+                        'magistrates', 'Court', false, \(author), now(), \(author), now(), \(final ? author : nil), \(final ? Date() : nil))
+                    RETURNING id
+                    """
+                )[0].decode("id", as: Int.self)
+                try await app.db.execute(
+                    "INSERT INTO sentencer_meeting_attendance VALUES (\(id), 'lay_magistrate', 3)"
+                )
+                try await app.db.execute(
+                    "INSERT INTO sentencer_meeting_topic (meeting_id, topic, rating) VALUES (\(id), 't1', 'fairly_confident')"
+                )
+            }
+            let page = try await admin.get(base).text
+            #expect(page.contains("2 meetings with sentencers (0 in week +2)"))
+            #expect(page.contains("1 draft records are not included"))
+            let csv = try await admin.get(base + ".csv").text
+            #expect(
+                csv.contains(
+                    "# table: sentencers_meetings\r\nformat,meetings\r\nOne-to-one,1\r\nBench group,1\r\nLiaison meeting,0\r\nAll meetings,2"
+                )
+            )
+            #expect(csv.contains("Lay magistrate,2,6"))
+            let ratings = try #require(csv.components(separatedBy: "# table: sentencers_ratings").last?.components(separatedBy: "\r\n\r\n").first)
+            #expect(ratings.contains("T1,"))
+            #expect(ratings.contains(",0,2,0,0,0,0"), "two meetings fairly confident on T1")
+            #expect(!ratings.contains("%"), "counts, never percentages")
+        }
+    }
+}

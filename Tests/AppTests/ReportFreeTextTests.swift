@@ -1,0 +1,93 @@
+import App
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Postgres
+import Testing
+
+@Suite("Report: free-text review, redaction and safeguarding")
+struct ReportFreeTextTests {
+    @Test("redaction replaces every occurrence of each phrase, ignoring case, longest phrase first")
+    func redact() {
+        let result = FreeTextReviewStore.redact(
+            "Jane Smith called. jane smith was kind; Jane helped.",
+            phrases: ["jane smith", " Jane ", "", "absent"]
+        )
+        #expect(result.text == "[redacted] called. [redacted] was kind; [redacted] helped.")
+        #expect(result.count == 3)
+    }
+
+    @Test("free text appears in the report only after review, redacted; the reviewer's flag lists it for the lead inspector only")
+    func reviewJourney() async throws {
+        try await TestApp.run { client, app in
+            let fixtures = try await Fixtures.make(app.db)
+            try await insertVictimResponses(
+                app,
+                fixtures,
+                count: 1,
+                answers: #"{"v19_helped_most": {"text": "My VLO Jane Smith rang every week."}}"#
+            )
+            try await insertVictimResponses(app, fixtures, count: 1, answers: #"{"v20_should_change": {"text": "He is outside my house now."}}"#)
+            let lead = try await app.signedIn(client, as: .inspector, email: "lead@example.gov.uk")
+            let other = try await app.signedIn(client, as: .inspector, email: "second@example.gov.uk")
+            let vlo = try await app.signedIn(client, as: .vlo)
+            let ids = try await app.db.query(
+                "SELECT id FROM staff_user WHERE email IN ('lead@example.gov.uk', 'second@example.gov.uk') ORDER BY email"
+            ).map { try $0.decode("id", as: Int.self) }
+            try await InspectionStore(database: app.db).assign(inspectionID: fixtures.inspectionID, inspectors: ids, lead: ids[0])
+            let base = "/inspections/\(fixtures.inspectionID)/report"
+
+            var report = try await other.get(base)
+            #expect(!report.text.contains("Jane") && !report.text.contains("outside my house"))
+            #expect(try await vlo.get(base + "/free-text").status == .forbidden)
+
+            let review = try await other.get(base + "/free-text")
+            #expect(review.status == .ok)
+            #expect(review.text.contains("My VLO Jane Smith rang every week."))
+            let rows = try await app.db.query(
+                "SELECT r.id::text AS id, a.key FROM victim_response r, jsonb_each(r.answers) a ORDER BY a.key"
+            )
+            let helped = try rows.first { try $0.decode("key", as: String.self) == "v19_helped_most" }
+            let change = try rows.first { try $0.decode("key", as: String.self) == "v20_should_change" }
+            let helpedID = try #require(helped).decode("id", as: String.self)
+            let changeID = try #require(change).decode("id", as: String.self)
+            let first = try await other.post(
+                base + "/free-text",
+                [("response", helpedID), ("question", "v19_helped_most"), ("redact", "jane smith")]
+            )
+            #expect(first.status == .seeOther)
+            let second = try await other.post(
+                base + "/free-text",
+                [("response", changeID), ("question", "v20_should_change"), ("redact", ""), ("safeguarding", "yes")]
+            )
+            #expect(second.status == .seeOther)
+            // Reviewing again, or an unknown answer, changes nothing.
+            let again = try await other.post(base + "/free-text", [("response", helpedID), ("question", "v19_helped_most"), ("redact", "")])
+            #expect(again.status == .ok && again.text.contains("already been reviewed"))
+            let bogus = try await other.post(base + "/free-text", [("response", "not-a-uuid"), ("question", "v19_helped_most")])
+            #expect(bogus.status == .ok && bogus.text.contains("not found"))
+
+            report = try await other.get(base)
+            #expect(report.text.contains("My VLO [redacted] rang every week."))
+            #expect(!report.text.contains("Jane"))
+            #expect(!report.text.contains("See the safeguarding list"), "only the lead sees the link")
+            let csv = try await other.get(base + ".csv")
+            #expect(!csv.text.contains("rang every week"), "free text is not exported")
+
+            #expect(try await other.get(base + "/safeguarding").status == .forbidden)
+            let list = try await lead.get(base + "/safeguarding")
+            #expect(list.status == .ok)
+            #expect(list.text.contains("He is outside my house now."))
+            #expect(!list.text.contains("rang every week"))
+            #expect(try await lead.get(base).text.contains("Safeguarding concerns flagged: 1."))
+
+            let events = try await app.db.query("SELECT event FROM audit_event WHERE event LIKE 'report.%' ORDER BY id").map {
+                try $0.decode("event", as: String.self)
+            }
+            #expect(events.filter { $0 == "report.free_text_reviewed" }.count == 2)
+            #expect(events.contains("report.free_text_review_viewed"))
+            #expect(events.contains("report.safeguarding_viewed"))
+        }
+    }
+}

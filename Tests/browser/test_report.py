@@ -1,0 +1,40 @@
+"""The stakeholder-views report (issue 9) in a real browser: WCAG 2.2 AA on the report, review and safeguarding pages,
+charts with a text alternative, and the print stylesheet."""
+import subprocess
+
+from accessibility import violations
+from conftest import ROOT
+from test_staff_accounts import sign_in, staff_user  # noqa: F401 (the fixture)
+
+
+def seed_demo():
+    """Runs `stakeholder-views dev seed-demo` against the server's database and returns the report's path."""
+    out = subprocess.run(
+        [str(ROOT / ".build/debug/stakeholder-views"), "dev", "seed-demo"], check=True, capture_output=True, text=True, cwd=ROOT,
+    ).stdout
+    url = next(line.strip() for line in out.splitlines() if "/inspections/" in line)
+    return url[url.index("/inspections/"):]
+
+
+def test_the_report_and_its_review_pages_meet_wcag_22_aa_and_print_cleanly(page, base_url, staff_user):
+    path = seed_demo()
+    sign_in(page, base_url, staff_user("admin"))
+    page.wait_for_url(base_url + "/staff")
+    page.goto(base_url + path)
+    assert page.locator("h1").inner_text().startswith("Stakeholder views")
+    assert violations(page) == []
+    # Every chart is an image with a title, followed by its data table.
+    charts = page.locator("svg.report-chart")
+    assert charts.count() >= 2
+    for i in range(charts.count()):
+        assert charts.nth(i).get_attribute("role") == "img"
+        assert charts.nth(i).locator("title").count() == 1
+    for sub in ("/free-text", "/safeguarding"):
+        page.goto(base_url + path + sub)
+        assert violations(page) == [], sub
+    # Print: no header, navigation or download links; each section starts a page.
+    page.goto(base_url + path)
+    page.emulate_media(media="print")
+    assert not page.locator(".govuk-header").is_visible()
+    assert not page.locator(".govuk-staff-nav").first.is_visible()
+    assert page.locator("#sentencers").evaluate("e => getComputedStyle(e).breakBefore") == "page"
