@@ -98,6 +98,13 @@ struct VictimBrowser {
         return Page(status: response.status, html: html, location: response.headers[.location])
     }
 
+    /// Starts answering with a link (the start page's POST) and follows to the first question; returns that page.
+    @discardableResult
+    mutating func begin(_ token: String) async throws -> Page {
+        try await post("/q/\(token)", [], withCSRF: false)
+        return try await follow("/questionnaire")
+    }
+
     /// GETs `uri` and follows redirects within the service.
     @discardableResult
     mutating func follow(_ uri: String) async throws -> Page {

@@ -125,8 +125,7 @@ struct VictimQuestionnaireTests {
             let fixtures = try await Fixtures.make(app.db)
             let link = try #require(try await fixtures.issue(app).first)
             var phone = VictimBrowser(client)
-            try await phone.post("/q/\(link.token)", [], withCSRF: false)
-            try await phone.follow("/questionnaire")
+            try await phone.begin(link.token)
             try await phone.post("/questionnaire/page/completed_by", [("v2_completed_by", "helper"), ("action", "continue")])
             var laptop = VictimBrowser(client)
             try await laptop.post("/q/\(link.token)", [], withCSRF: false)
@@ -144,8 +143,7 @@ struct VictimQuestionnaireTests {
             let fixtures = try await Fixtures.make(app.db)
             let link = try #require(try await fixtures.issue(app).first)
             var browser = VictimBrowser(client)
-            try await browser.post("/q/\(link.token)", [], withCSRF: false)
-            try await browser.follow("/questionnaire")
+            try await browser.begin(link.token)
             let switched = try await browser.post(
                 "/questionnaire/page/completed_by",
                 [("v2_completed_by", "bereaved_family"), ("action", "switch-language")]
@@ -229,8 +227,7 @@ struct VictimQuestionnaireTests {
             let fixtures = try await Fixtures.make(app.db)
             let link = try #require(try await fixtures.issue(app).first)
             var browser = VictimBrowser(client)
-            try await browser.post("/q/\(link.token)", [], withCSRF: false)
-            try await browser.follow("/questionnaire")
+            try await browser.begin(link.token)
             var invalid = ByteBuffer(string: "v2_completed_by=victim&csrf_token=\(browser.csrf ?? "")&x=")
             invalid.writeBytes([0xC3, 0x28])
             #expect(try await browser.send("/questionnaire/page/completed_by", method: .post, body: invalid).status == .badRequest)
