@@ -37,7 +37,7 @@ public enum DatabaseBenchmark {
         }
         let elapsed = clock.now - start
         await client.shutdown()
-        return Double(total) / seconds(elapsed)
+        return Double(total) / elapsed.seconds
     }
 
     /// Streams `file` into `COPY table FROM STDIN (FORMAT csv)` in 64 KiB reads and returns rows per second.
@@ -62,14 +62,11 @@ public enum DatabaseBenchmark {
         }
         let elapsed = clock.now - start
         await client.shutdown()
-        return (rows, Double(rows) / seconds(elapsed))
+        return (rows, Double(rows) / elapsed.seconds)
     }
 
     struct BenchmarkError: Error, CustomStringConvertible {
         let description: String
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

@@ -190,7 +190,7 @@ struct InspectionRoutes: Sendable {
             }
         }
         let title = form.trimmed("title")
-        if title.isEmpty || title.count > 200 { errors.add("title", "Enter a title of up to 200 characters") }
+        for problem in InspectionStore.titleProblems(title) { errors.add(problem.field, problem.message) }
         let area = Int(form["area"] ?? "")
         if id == nil, area == nil { errors.add("area", "Choose the area inspected") }
         let providers = form.fields.filter { $0.0 == "provider" }.compactMap { Int($0.1) }

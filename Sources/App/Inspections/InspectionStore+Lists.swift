@@ -8,7 +8,7 @@ public struct NamedItem: Sendable, Hashable {
 }
 
 extension InspectionStore {
-    private static let selectInspections: PostgresQuery = """
+    static let selectInspections: PostgresQuery = """
         SELECT i.*, coalesce(array_agg(p.provider_id ORDER BY p.provider_id) FILTER (WHERE p.provider_id IS NOT NULL), '{}') AS providers
         FROM inspection i LEFT JOIN inspection_provider p ON p.inspection_id = i.id
         """
@@ -41,9 +41,7 @@ extension InspectionStore {
     /// Edits an inspection's title and dates. Throws `Invalid` when the dates contradict each other.
     public func update(_ id: Int, title: String, dates: InspectionDates) async throws {
         var problems = dates.problems()
-        if title.trimmingCharacters(in: .whitespaces).isEmpty || title.count > 200 {
-            problems.append(("title", "Enter a title of up to 200 characters"))
-        }
+        problems += Self.titleProblems(title)
         if !problems.isEmpty { throw Invalid(problems: problems) }
         try await database.execute(
             """

@@ -19,9 +19,7 @@ public struct InspectionStore: Sendable {
     public func create(title: String, areaID: Int, providerIDs: [Int], dates: InspectionDates) async throws -> Int {
         var problems = dates.problems()
         if providerIDs.isEmpty { problems.append(("providers", "Choose at least one provider")) }
-        if title.trimmingCharacters(in: .whitespaces).isEmpty || title.count > 200 {
-            problems.append(("title", "Enter a title of up to 200 characters"))
-        }
+        problems += Self.titleProblems(title)
         if !problems.isEmpty { throw Invalid(problems: problems) }
         return try await database.withTransaction { connection in
             let rows = try await connection.query(
@@ -43,15 +41,14 @@ public struct InspectionStore: Sendable {
 
     /// The inspection with `id`, or nil.
     public func find(_ id: Int) async throws -> Inspection? {
-        let rows = try await database.query(
-            """
-            SELECT i.*, coalesce(array_agg(p.provider_id ORDER BY p.provider_id) FILTER (WHERE p.provider_id IS NOT NULL), '{}') AS providers
-            FROM inspection i LEFT JOIN inspection_provider p ON p.inspection_id = i.id
-            WHERE i.id = \(id)
-            GROUP BY i.id
-            """
-        )
-        return try rows.first.map(Self.decode)
+        var query = Self.selectInspections
+        query.append(" WHERE i.id = \(id) GROUP BY i.id")
+        return try await database.query(query).first.map(Self.decode)
+    }
+
+    /// The problem with a title, if any (empty, or over 200 characters).
+    static func titleProblems(_ title: String) -> [(field: String, message: String)] {
+        title.trimmingCharacters(in: .whitespaces).isEmpty || title.count > 200 ? [("title", "Enter a title of up to 200 characters")] : []
     }
 
     /// True when `userID` is assigned to the inspection (admins are not assigned: callers check the role first).

@@ -126,19 +126,31 @@ extension InvitationStore {
     @discardableResult
     public func expireUnused(inspectionID: Int, now: Date) async throws -> Int {
         try await database.withTransaction { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE invitation SET status = 'expired', expired_at = \(now)
-                WHERE inspection_id = \(inspectionID) AND status IN ('issued', 'opened', 'in_progress')
-                RETURNING id
-                """
-            )
-            let ids = try rows.map { try $0.decode("id", as: Int.self) }
-            if !ids.isEmpty {
-                try await connection.execute("DELETE FROM invitation_draft WHERE invitation_id = ANY(\(ids))")
-                try await connection.execute("DELETE FROM victim_session WHERE invitation_id = ANY(\(ids))")
-            }
-            return ids.count
+            try await Self.expireUnused(inspectionsWhere: "n.id = \(inspectionID)", now: now, on: connection).links
         }
+    }
+
+    /// Expires the unused links of the inspections matching `condition` (on `inspection n`) and deletes their drafts
+    /// and sessions, on `connection` (the caller's transaction). Returns how many links expired and drafts went.
+    static func expireUnused(
+        inspectionsWhere condition: PostgresQuery,
+        now: Date,
+        on connection: PostgresConnection
+    ) async throws
+        -> (links: Int, drafts: Int)
+    {
+        var query: PostgresQuery = """
+            UPDATE invitation i SET status = 'expired', expired_at = \(now)
+            FROM inspection n
+            WHERE n.id = i.inspection_id AND i.status IN ('issued', 'opened', 'in_progress') AND
+            """
+        query.append(" ")
+        query.append(condition)
+        query.append(" RETURNING i.id")
+        let ids = try await connection.query(query).map { try $0.decode("id", as: Int.self) }
+        guard !ids.isEmpty else { return (0, 0) }
+        let drafts = try await connection.execute("DELETE FROM invitation_draft WHERE invitation_id = ANY(\(ids))")
+        try await connection.execute("DELETE FROM victim_session WHERE invitation_id = ANY(\(ids))")
+        return (ids.count, drafts)
     }
 }

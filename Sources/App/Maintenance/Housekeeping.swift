@@ -37,20 +37,9 @@ public struct Housekeeping: Sendable {
             guard try locked[0].decode("locked", as: Bool.self) else { return Outcome(ran: false) }
             var outcome = Outcome()
             outcome.victimSessions = try await connection.execute("DELETE FROM victim_session WHERE expires_at <= \(now)")
-            let expired = try await connection.query(
-                """
-                UPDATE invitation i SET status = 'expired', expired_at = \(now)
-                FROM inspection n
-                WHERE n.id = i.inspection_id AND n.victim_window_closes_on < \(today) AND i.status IN ('issued', 'opened', 'in_progress')
-                RETURNING i.id
-                """
-            )
-            let ids = try expired.map { try $0.decode("id", as: Int.self) }
-            outcome.linksExpired = ids.count
-            if !ids.isEmpty {
-                outcome.drafts = try await connection.execute("DELETE FROM invitation_draft WHERE invitation_id = ANY(\(ids))")
-                try await connection.execute("DELETE FROM victim_session WHERE invitation_id = ANY(\(ids))")
-            }
+            let expired = try await InvitationStore.expireUnused(inspectionsWhere: "n.victim_window_closes_on < \(today)", now: now, on: connection)
+            outcome.linksExpired = expired.links
+            outcome.drafts = expired.drafts
             outcome.rateLimitRows = try await connection.execute(
                 "DELETE FROM rate_limit_hit WHERE window_start < \(now.addingTimeInterval(-86_400))"
             )

@@ -192,7 +192,7 @@ struct VictimRoutes: Sendable {
         let journey = try await journey(request)
         let lang = journey.session.language
         guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
-        guard post["csrf_token"] == journey.session.csrfToken else { return badRequest(lang, status: .forbidden) }
+        guard SecretToken.constantTimeEquals(post["csrf_token"] ?? "", journey.session.csrfToken) else { return badRequest(lang, status: .forbidden) }
         if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
         let previous = try await invitations.draft(journey.invitation.id)
         guard let formPage = journey.form.page(id: context.parameters.get("page") ?? ""),
@@ -271,7 +271,7 @@ struct VictimRoutes: Sendable {
         let journey = try await journey(request)
         let lang = journey.session.language
         guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
-        guard post["csrf_token"] == journey.session.csrfToken else { return badRequest(lang, status: .forbidden) }
+        guard SecretToken.constantTimeEquals(post["csrf_token"] ?? "", journey.session.csrfToken) else { return badRequest(lang, status: .forbidden) }
         let answers = journey.form.pruneHidden(try await invitations.draft(journey.invitation.id))
         if let first = journey.form.validate(answers: answers, language: lang).first,
             let formPage = journey.form.pages.first(where: { $0.questions.contains { $0.id == first.questionId } })
@@ -324,7 +324,7 @@ struct VictimRoutes: Sendable {
         let journey = try await journey(request)
         let lang = journey.session.language
         guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
-        guard post["csrf_token"] == journey.session.csrfToken else { return badRequest(lang, status: .forbidden) }
+        guard SecretToken.constantTimeEquals(post["csrf_token"] ?? "", journey.session.csrfToken) else { return badRequest(lang, status: .forbidden) }
         let outcome = try await invitations.withdraw(
             journey.invitation.id,
             withdrawalKey: dependencies.linkSecrets.withdrawalKey(journey.session.code),

@@ -24,10 +24,8 @@ public struct VictimSessionStore: Sendable {
 
     /// Starts a session for an invitation and returns the cookie value.
     public func start(invitationID: Int, code: String, language: Language, now: Date) async throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let raw = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let cookie = raw.map { String(format: "%02x", $0) }.joined()
-        let csrf = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let cookie = SecretToken.generate()
+        let csrf = SecretToken.generate()
         let sealed = try AES.GCM.seal(Data(code.utf8), using: Self.sealingKey(cookie)).combined ?? Data()
         try await database.execute(
             """
@@ -41,7 +39,7 @@ public struct VictimSessionStore: Sendable {
 
     /// The live session for a cookie value, extending its life; nil when unknown or expired.
     public func find(cookie: String, now: Date) async throws -> VictimSession? {
-        guard cookie.count == 64, cookie.allSatisfy(\.isHexDigit) else { return nil }
+        guard SecretToken.isWellFormed(cookie) else { return nil }
         let rows = try await database.query(
             """
             UPDATE victim_session SET expires_at = \(now.addingTimeInterval(Self.idleTimeout))
