@@ -19,12 +19,17 @@ public enum Server {
         let linkSecrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
         let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
+        // Reports may read from a standby through a second pool; everything else, and every write, uses `client`.
+        let reportClient = configuration.reportDatabaseURL.map {
+            PostgresClient(configuration: configuration.postgres(connectionString: $0), logger: logger)
+        }
         do {
             try await prepareSchema(migrator, client: client, autoMigrate: configuration.autoMigrate, logger: logger)
             let forms = try await FormVersionStore(database: client).loadChecked(directory: configuration.formsDirectory)
             let dependencies = AppDependencies(
                 configuration: configuration,
                 database: client,
+                reportDatabase: reportClient,
                 templates: templates,
                 forms: forms,
                 linkSecrets: linkSecrets,
@@ -36,6 +41,7 @@ public enum Server {
             try await app.runService()
         } catch {
             await client.shutdown()
+            await reportClient?.shutdown()
             setup.finish(logger: logger)
             throw error
         }

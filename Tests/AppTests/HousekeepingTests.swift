@@ -45,4 +45,44 @@ struct HousekeepingTests {
             }
         }
     }
+
+    @Test("two instances (two pools) at once: while one is cleaning up, the other's run does nothing", .timeLimit(.minutes(1)))
+    func twoInstances() async throws {
+        try await TestApp.run { client, app in
+            let fixtures = try await Fixtures.make(app.db)
+            let links = try await fixtures.issue(app, count: 2)
+            for link in links {
+                var victim = VictimBrowser(client)
+                try await victim.begin(link.token)
+            }
+            app.clock.advance(by: 2 * 3600)
+            let poolA = app.database.client(poolSize: 2)
+            let poolB = app.database.client(poolSize: 2)
+            let instanceA = Housekeeping(database: poolA, now: { app.clock.now })
+            let instanceB = Housekeeping(database: poolB, now: { app.clock.now })
+            // Holding the sessions' rows makes instance A stop inside its run, with its lock taken.
+            try await app.db.withTransaction { blocker in
+                try await blocker.execute("SELECT 1 FROM victim_session FOR UPDATE")
+                async let runA = instanceA.run()
+                while try await blocker.query(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                )[0].decode("n", as: Int.self) == 0 {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let outcomeB = try await instanceB.run()
+                #expect(outcomeB.ran == false)
+                try await blocker.execute("COMMIT")
+                try await blocker.execute("BEGIN")
+                let outcomeA = try await runA
+                #expect(outcomeA.ran)
+                #expect(outcomeA.victimSessions == 2)
+            }
+            #expect(try await app.db.query("SELECT count(*) AS n FROM victim_session")[0].decode("n", as: Int.self) == 0)
+            let again = try await instanceB.run()
+            #expect(again.ran && again.victimSessions == 0)
+            await poolA.shutdown()
+            await poolB.shutdown()
+        }
+    }
 }
+

@@ -57,6 +57,52 @@ struct ReportDemoTests {
         }
     }
 
+    @Test("with REPORT_DATABASE_URL on a read-only connection the report and exports work: they only read through it")
+    func readOnlyReportDatabase() async throws {
+        let readOnly: (TestDatabase) -> PostgresClient = { database in
+            PostgresClient(
+                configuration: PostgresConfiguration(
+                    connectionString: database.connectionString,
+                    overrides: [("options", "-c search_path=\(database.schema),public -c default_transaction_read_only=on")],
+                    poolSize: 2
+                ),
+                logger: quietLogger
+            )
+        }
+        try await TestApp.run(reportDatabase: readOnly) { client, app in
+            #expect(app.dependencies.reportDatabase !== app.db)
+            // The second pool really refuses writes.
+            await #expect(throws: PostgresError.self) {
+                try await app.dependencies.reportDatabase.execute("INSERT INTO rate_limit_hit (bucket, client, window_start, hits) VALUES ('t', 't', now(), 1)")
+            }
+            let summary = try await ReportDemo.seed(
+                app.db,
+                configuration: app.dependencies.configuration,
+                forms: app.dependencies.forms,
+                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"),
+                secrets: testLinkSecrets,
+                logger: quietLogger,
+                now: app.clock.now,
+                passwords: { "demo password for tests" }
+            )
+            // The survey summary is written on the first request: make sure this one has to write it.
+            try await app.db.execute("DELETE FROM service_user_summary")
+            try await app.db.execute("DELETE FROM service_user_summary_batch")
+            let admin = try await app.signedIn(client, as: .admin)
+            let path = "/inspections/\(summary.inspectionID)/report"
+            let page = try await admin.get(path)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Results for 2014"))
+            #expect(try await admin.get(path + ".csv").status == .ok)
+            let json = try await admin.get(path + ".json")
+            #expect(json.status == .ok)
+            #expect(json.text == (try String(contentsOfFile: Self.goldenPath, encoding: .utf8)), "the same export as from the main pool")
+            #expect(try await app.db.query("SELECT count(*) AS n FROM service_user_summary_batch")[0].decode("n", as: Int.self) == 2)
+            let audited = try await app.db.query("SELECT count(*) AS n FROM audit_event WHERE event LIKE 'report.%'")
+            #expect(try audited[0].decode("n", as: Int.self) == 3)
+        }
+    }
+
     @Test("sentencer figures are counts of final meetings only, with no percentage")
     func sentencerCounts() async throws {
         try await TestApp.run { client, app in

@@ -108,7 +108,7 @@ struct SurveyImportWebTests {
             #expect(try batch.decode("rows_imported", as: Int.self) == 1999)
             #expect(try batch.decode("rows_rejected", as: Int.self) == 1)
             #expect(try batch.decode("file_name", as: String.self) == "survey 2013.csv")
-            #expect(jobs.job(id: String(location.split(separator: "/").last ?? ""))?.phase == .imported)
+            #expect(try await jobs.job(id: String(location.split(separator: "/").last ?? ""))?.phase == .imported)
 
             let listing = try await client.execute(uri: SurveyImportRoutes.basePath, method: .get) { $0.text }
             #expect(listing.contains("Imports so far"))
@@ -147,6 +147,124 @@ struct SurveyImportWebTests {
             #expect(page.contains("The file was not imported"))
             #expect(page.contains("the file is empty"))
             #expect(try await testApp.db.query("SELECT 1 FROM service_user_import_batch").isEmpty)
+        }
+    }
+
+    /// Runs `body` with two "instances": two job runners and two routers on one database, as two processes behind a
+    /// load balancer would be.
+    static func withTwoInstances(
+        _ body: @escaping @Sendable (any TestClientProtocol, any TestClientProtocol, TestApp, SurveyImportJobs, SurveyImportJobs) async throws -> Void
+    ) async throws {
+        let folder = NSTemporaryDirectory() + "sv-upload-test-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await TestApp.run(configure: { $0.importDirectory = folder }) { _, testApp in
+            let jobsA = SurveyImportJobs(database: testApp.db, configuration: testApp.dependencies.configuration, logger: quietLogger)
+            let poolB = testApp.database.client(poolSize: 4)
+            let jobsB = SurveyImportJobs(database: poolB, configuration: testApp.dependencies.configuration, logger: quietLogger)
+            let routerA = Router(context: AppRequestContext.self)
+            SurveyImportRoutes(dependencies: testApp.dependencies, jobs: jobsA).register(on: routerA.group())
+            let routerB = Router(context: AppRequestContext.self)
+            SurveyImportRoutes(dependencies: testApp.dependencies, jobs: jobsB).register(on: routerB.group())
+            let appA = Application(router: routerA, logger: quietLogger)
+            let appB = Application(router: routerB, logger: quietLogger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await jobsA.run() }
+                group.addTask { try await jobsB.run() }
+                try await appA.test(.router) { clientA in
+                    try await appB.test(.router) { clientB in try await body(clientA, clientB, testApp, jobsA, jobsB) }
+                }
+                group.cancelAll()
+            }
+            await poolB.shutdown()
+        }
+    }
+
+    @Test("a file uploaded through one instance is checked, listed and imported through another; the batch is stored once")
+    func jobMovesBetweenInstances() async throws {
+        try await Self.withTwoInstances { clientA, clientB, testApp, jobsA, jobsB in
+            #expect(jobsA.instanceID != jobsB.instanceID)
+            let generated = try Self.generatedCSV(testApp, rows: 500)
+            var lines = String(decoding: generated, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var fields = lines[3].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[1] = "99"
+            lines[3] = fields.joined(separator: ",")
+            let (headers, body) = Self.multipart(year: "2013", fileName: "moved.csv", file: Array(lines.joined(separator: "\n").utf8))
+            let posted = try await clientA.execute(uri: SurveyImportRoutes.basePath, method: .post, headers: headers, body: body) { $0 }
+            let location = try #require(posted.headers[.location])
+            let id = String(location.split(separator: "/").last ?? "")
+
+            // The page, polled through B, follows A's check; the job stays A's.
+            let checked = try await Self.settledPage(clientB, location)
+            #expect(checked.contains("Check the results before importing"))
+            #expect(checked.contains("Import the 499 valid rows"))
+            #expect(try await jobsB.job(id: id)?.instanceID == jobsA.instanceID)
+            let csv = try await clientB.execute(uri: location + "/problems.csv", method: .get) { $0 }
+            #expect(csv.status == .ok)
+            #expect(csv.text.hasPrefix("line,column,value,reason\n4,trust_code,99,"))
+
+            // "Import" pressed on B: A, which holds the file, does it.
+            let committed = try await clientB.execute(
+                uri: location + "/import",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "accept_valid_rows=yes")
+            ) { $0 }
+            #expect(committed.status == .seeOther)
+            let done = try await Self.settledPage(clientB, location)
+            #expect(done.contains("Import complete"), "\(done)")
+            #expect(try await Self.settledPage(clientA, location).contains("Import complete"))
+            let batches = try await testApp.db.query("SELECT rows_imported FROM service_user_import_batch")
+            #expect(batches.count == 1)
+            #expect(try batches.first?.decode("rows_imported", as: Int.self) == 499)
+            // The upload is gone from A's folder once imported.
+            #expect(!FileManager.default.fileExists(atPath: jobsA.directory + "/\(id).csv"))
+        }
+    }
+
+    @Test("a job whose instance stopped shows as interrupted, says to upload again, and cannot be imported")
+    func interruptedJob() async throws {
+        try await Self.withUploadApp { client, testApp, jobs in
+            let (headers, body) = Self.multipart(year: "2013", fileName: "lost.csv", file: try Self.generatedCSV(testApp, rows: 50))
+            let posted = try await client.execute(uri: SurveyImportRoutes.basePath, method: .post, headers: headers, body: body) { $0 }
+            let location = try #require(posted.headers[.location])
+            let id = String(location.split(separator: "/").last ?? "")
+            #expect(try await Self.settledPage(client, location).contains("Check the results before importing"))
+
+            // Another instance's job, checked, whose heartbeat stopped 31 seconds ago.
+            try await testApp.db.execute(
+                "UPDATE survey_import_job SET instance_id = 'gone', heartbeat_at = clock_timestamp() - interval '31 seconds' WHERE id = \(UUID(uuidString: id))"
+            )
+            let page = try await client.execute(uri: location, method: .get) { $0.text }
+            #expect(page.contains("The file was not imported"))
+            #expect(page.contains("Nothing from it was stored: upload the file again."))
+            #expect(!page.contains("http-equiv=\"refresh\""))
+            #expect(try await jobs.job(id: id)?.phase == .interrupted)
+
+            let refused = try await client.execute(
+                uri: location + "/import",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "")
+            ) { $0 }
+            #expect(refused.status == .seeOther)
+            #expect(try await testApp.db.query("SELECT phase FROM survey_import_job")[0].decode("phase", as: String.self) == "checked")
+            #expect(try await testApp.db.query("SELECT 1 FROM service_user_import_batch").isEmpty)
+
+            // A job interrupted while importing reads the same.
+            try await testApp.db.execute("UPDATE survey_import_job SET phase = 'importing' WHERE id = \(UUID(uuidString: id))")
+            #expect(try await client.execute(uri: location, method: .get) { $0.text }.contains("upload the file again"))
+        }
+    }
+
+    @Test("an unknown or malformed job id is 404")
+    func unknownJob() async throws {
+        try await Self.withUploadApp { client, _, _ in
+            for id in [UUID().uuidString.lowercased(), "not-a-job", "1"] {
+                let page = try await client.execute(uri: SurveyImportRoutes.basePath + "/jobs/\(id)", method: .get) { $0 }
+                #expect(page.status == .notFound)
+                let csv = try await client.execute(uri: SurveyImportRoutes.basePath + "/jobs/\(id)/problems.csv", method: .get) { $0 }
+                #expect(csv.status == .notFound)
+            }
         }
     }
 

@@ -31,6 +31,7 @@ struct TestApp {
         clock: TestClock = TestClock(),
         configure: (inout AppConfiguration) -> Void = { _ in },
         throttle: ThrottlePolicy = ThrottlePolicy(),
+        reportDatabase: ((TestDatabase) -> PostgresClient)? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, TestApp) async throws -> Void
     ) async throws {
         try await withTestDatabase { client, database in
@@ -43,9 +44,11 @@ struct TestApp {
             configuration.commonPasswordsFile = projectRoot + "/data/common-passwords.txt"
             configuration.bcryptCost = 4
             configure(&configuration)
+            let reportClient = reportDatabase?(database)
             let dependencies = AppDependencies(
                 configuration: configuration,
                 database: client,
+                reportDatabase: reportClient,
                 templates: try await Templates(directory: configuration.templatesDirectory),
                 forms: try FormRegistry.load(directory: configuration.formsDirectory),
                 linkSecrets: testLinkSecrets,
@@ -56,7 +59,13 @@ struct TestApp {
             )
             let app = Application(router: buildRouter(dependencies), logger: quietLogger)
             let testApp = TestApp(dependencies: dependencies, database: database, clock: clock)
-            try await app.test(.router) { client in try await body(client, testApp) }
+            do {
+                try await app.test(.router) { client in try await body(client, testApp) }
+            } catch {
+                await reportClient?.shutdown()
+                throw error
+            }
+            await reportClient?.shutdown()
         }
     }
 }

@@ -17,6 +17,7 @@ import Postgres
 /// - `REPORT_SUPPRESS_BELOW` (default 10, 2 to 100): the report shows a base or cell under this as `[c]` (issue 9).
 /// - `REPORT_LOW_RELIABILITY_BELOW` (default 30, at least `REPORT_SUPPRESS_BELOW`, up to 1000): a base under this is
 ///   marked `[u]` and gets no difference flag.
+/// - `REPORT_DATABASE_URL` (optional): a second connection string for the report pages' reads (issue 11).
 /// - `TRUST_X_FORWARDED_FOR` (default `false`): take the client address for sign-in throttling and the audit log
 ///   from the first `X-Forwarded-For` entry; set `true` only behind a proxy that overwrites that header.
 public struct AppConfiguration: Sendable {
@@ -28,6 +29,9 @@ public struct AppConfiguration: Sendable {
     public var port = 8080
     /// libpq connection string or URI; empty means PG* variables, or the embedded cluster when none is set.
     public var databaseURL = ""
+    /// `REPORT_DATABASE_URL`: when set, the report pages' reads use a second pool on this connection string (for
+    /// example a standby with `target_session_attrs=prefer-standby`); what they write stays on the main pool.
+    public var reportDatabaseURL: String?
     public var dataDirectory = ".data"
     public var poolSize = 10
     public var acquireTimeout: Duration = .seconds(10)
@@ -109,6 +113,14 @@ public struct AppConfiguration: Sendable {
                 throw Invalid(description: "DATABASE_URL is \(error.message)")
             }
             databaseURL = value
+        }
+        if let value = text("REPORT_DATABASE_URL") {
+            do {
+                try PostgresConfiguration.validate(connectionString: value)
+            } catch {
+                throw Invalid(description: "REPORT_DATABASE_URL is \(error.message)")
+            }
+            reportDatabaseURL = value
         }
         if let value = text("DATA_DIR") { dataDirectory = value }
         if let value = try integer("DATABASE_POOL_SIZE", 1...200) { poolSize = value }

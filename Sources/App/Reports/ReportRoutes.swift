@@ -27,7 +27,11 @@ extension AuditSubject {
 struct ReportRoutes: Sendable {
     let dependencies: AppDependencies
 
-    var store: ReportStore { ReportStore(database: dependencies.database) }
+    /// The store for the report and its exports: reads through the report pool (`REPORT_DATABASE_URL`, perhaps a
+    /// standby), the survey summary written through the main pool. The audit records stay on the main pool too.
+    var store: ReportStore { ReportStore(database: dependencies.reportDatabase, writer: dependencies.database) }
+    /// The store for the free-text review pages, which change data and must read what they wrote: the main pool.
+    var workStore: ReportStore { ReportStore(database: dependencies.database) }
     static let victimFormID = "victim-questionnaire"
     static let surveyCodebookID = "service-user-survey"
     static let sentencerFormID = "sentencer-interview"
@@ -61,11 +65,11 @@ struct ReportRoutes: Sendable {
 
     private func registerReview(on staff: StaffRouter) {
         staff.get("/inspections/:id/report/free-text", .viewReport) { request, context, session in
-            let inspection = try await authorise(context, session)
+            let inspection = try await authorise(context, session, store: workStore)
             return try await reviewPage(inspection, request, context, session, message: nil)
         }
         staff.post("/inspections/:id/report/free-text", .viewReport) { request, context, session in
-            let inspection = try await authorise(context, session)
+            let inspection = try await authorise(context, session, store: workStore)
             let form = context.staffForm ?? StaffForm(fields: [])
             let phrases = (form["redact"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
             let safeguarding = form["safeguarding"] == "yes"
@@ -92,7 +96,7 @@ struct ReportRoutes: Sendable {
             return Response(status: .seeOther, headers: [.location: "/inspections/\(inspection.id)/report/free-text"])
         }
         staff.get("/inspections/:id/report/safeguarding", .viewReport) { request, context, session in
-            let inspection = try await authorise(context, session)
+            let inspection = try await authorise(context, session, store: workStore)
             if session.user.role != .admin {
                 guard try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id)) else {
                     throw HTTPError(.forbidden, message: "You do not have permission to see this page.")
@@ -143,22 +147,23 @@ struct ReportRoutes: Sendable {
 
     /// The report, after checking the inspection exists (404) and that an inspector is assigned to it (403).
     private func load(_ context: AppRequestContext, _ session: StaffSession) async throws -> StakeholderReport {
-        let inspection = try await authorise(context, session)
+        let inspection = try await authorise(context, session, store: store)
         let report = try await StakeholderReport.load(
             inspection: inspection,
             store: store,
             forms: dependencies.forms,
             rules: dependencies.configuration.disclosureRules
         )
-        let isLead = try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id))
+        let reportReviews = FreeTextReviewStore(database: dependencies.reportDatabase)
+        let isLead = try await reportReviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id))
         return report.with(
-            freeText: try await reviews.reviewed(inspectionID: inspection.id),
+            freeText: try await reportReviews.reviewed(inspectionID: inspection.id),
             canSeeSafeguarding: isLead || session.user.role == .admin
         )
     }
 
     /// The inspection, after checking it exists (404) and that an inspector is assigned to it (403).
-    private func authorise(_ context: AppRequestContext, _ session: StaffSession) async throws -> ReportStore.InspectionFacts {
+    private func authorise(_ context: AppRequestContext, _ session: StaffSession, store: ReportStore) async throws -> ReportStore.InspectionFacts {
         guard let id = context.parameters.get("id", as: Int.self), let inspection = try await store.inspection(id) else {
             throw HTTPError(.notFound)
         }

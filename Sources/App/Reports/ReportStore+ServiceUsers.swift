@@ -20,8 +20,9 @@ extension ReportStore {
 
     /// Writes the summary counts of every current batch of `codebookID` not yet summarised, for `variables`.
     /// Safe to run concurrently: the second caller waits for the first's transaction and then finds nothing to do.
+    /// Runs on the main pool (`writer`), never on a standby.
     public func summariseSurveyBatches(codebookID: String, variables: [String]) async throws {
-        let pending = try await database.query(
+        let pending = try await writer.query(
             """
             SELECT b.id FROM service_user_import_batch b
             WHERE b.codebook_id = \(codebookID) AND b.status = 'current'
@@ -31,7 +32,7 @@ extension ReportStore {
         ).map { try $0.decode("id", as: Int.self) }
         let list = "{" + variables.map { "\"\($0)\"" }.joined(separator: ",") + "}"
         for batch in pending {
-            try await database.withTransaction { connection in
+            try await writer.withTransaction { connection in
                 let claimed = try await connection.execute(
                     """
                     INSERT INTO service_user_summary_batch (batch_id, variables) VALUES (\(batch), \(list)::text[])

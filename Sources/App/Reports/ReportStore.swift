@@ -3,11 +3,17 @@ import Postgres
 
 /// The report's reads: raw aggregates per inspection, computed in PostgreSQL. Nothing here applies disclosure
 /// control; `StakeholderReport` does, before anything is shown or exported.
+///
+/// Reads go through `database`, which may be a standby (`REPORT_DATABASE_URL`); the one thing the report writes,
+/// the per-batch survey summary, goes through `writer`, the main pool.
 public struct ReportStore: Sendable {
     let database: PostgresClient
+    let writer: PostgresClient
 
-    public init(database: PostgresClient) {
+    /// A store reading through `database` and writing through `writer` (by default the same pool).
+    public init(database: PostgresClient, writer: PostgresClient? = nil) {
         self.database = database
+        self.writer = writer ?? database
     }
 
     /// The inspection's heading facts.

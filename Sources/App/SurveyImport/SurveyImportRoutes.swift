@@ -39,30 +39,35 @@ public struct SurveyImportRoutes: Sendable {
             try await receiveUpload(request, context: context)
         }
         group.get(RouterPath(stringLiteral: Self.basePath + "/jobs/:id")) { _, context in
-            guard let id = context.parameters.get("id"), let job = jobs.job(id: id) else { throw HTTPError(.notFound) }
+            guard let id = context.parameters.get("id"), let job = try await jobs.job(id: id) else { throw HTTPError(.notFound) }
             return dependencies.templates.page(
                 "import/job",
                 SurveyImportJobPage(job: job, maxProblems: 100, csrfToken: context.staff?.csrfToken)
             )
         }
         group.get(RouterPath(stringLiteral: Self.basePath + "/jobs/:id/problems.csv")) { _, context in
-            guard let id = context.parameters.get("id"), let job = jobs.job(id: id),
-                let data = FileManager.default.contents(atPath: job.problemsPath)
-            else { throw HTTPError(.notFound) }
+            // The list is in the database, in parts, so any instance can send it.
+            guard let id = context.parameters.get("id"), let list = try await jobs.problemList(id: id) else { throw HTTPError(.notFound) }
+            let body = ResponseBody(contentLength: list.bytes) { writer in
+                for part in 0..<list.parts {
+                    try await writer.write(ByteBuffer(bytes: try await jobs.problemPart(id: id, part: part)))
+                }
+                try await writer.finish(nil)
+            }
             return Response(
                 status: .ok,
                 headers: [
                     .contentType: "text/csv; charset=utf-8",
                     .contentDisposition: "attachment; filename=\"import-problems.csv\"",
                 ],
-                body: .init(byteBuffer: ByteBuffer(bytes: data))
+                body: body
             )
         }
         group.post(RouterPath(stringLiteral: Self.basePath + "/jobs/:id/import")) { request, context in
-            guard let id = context.parameters.get("id"), jobs.job(id: id) != nil else { throw HTTPError(.notFound) }
+            guard let id = context.parameters.get("id"), try await jobs.job(id: id) != nil else { throw HTTPError(.notFound) }
             let form = String(buffer: try await request.body.collect(upTo: 4096))
             let accept = form.split(separator: "&").contains { $0 == "accept_valid_rows=yes" }
-            _ = jobs.commit(id: id, acceptValidRows: accept)
+            _ = try await jobs.commit(id: id, acceptValidRows: accept)
             return Response(status: .seeOther, headers: [.location: Self.basePath + "/jobs/\(id)"])
         }
     }
@@ -116,7 +121,7 @@ public struct SurveyImportRoutes: Sendable {
             return try await uploadPage(error: "Choose a CSV file to upload", year: yearText, status: .badRequest, context: context)
         }
         context.logger.info("survey file uploaded", metadata: ["import.job": "\(id)", "import.bytes": "\(result.fileBytes)"])
-        jobs.submit(id: id, storedPath: path, fileName: String(fileName.prefix(255)), year: year, actor: actor(for: context))
+        try await jobs.submit(id: id, fileName: String(fileName.prefix(255)), year: year, actor: actor(for: context))
         return Response(status: .seeOther, headers: [.location: Self.basePath + "/jobs/\(id)"])
     }
 }
@@ -203,7 +208,7 @@ struct SurveyImportJobPage: Sendable {
     init(job: SurveyImportJobs.Job, maxProblems: Int, csrfToken: String? = nil) {
         fileName = job.fileName
         year = job.year
-        running = [.queued, .checking, .importing].contains(job.phase)
+        running = [.queued, .checking, .importQueued, .importing].contains(job.phase)
         progressLine = job.progress.map(SurveyImportProgressDisplay.line)
         percent = Int((job.progress?.fraction ?? 0) * 100)
         failure = job.failure
@@ -229,9 +234,9 @@ struct SurveyImportJobPage: Sendable {
             switch job.phase {
             case .queued, .checking: "Checking the file"
             case .checked: "Check the results before importing"
-            case .importing: "Importing"
+            case .importQueued, .importing: "Importing"
             case .imported: "Import complete"
-            case .failed: "The file was not imported"
+            case .failed, .interrupted: "The file was not imported"
             }
     }
 }

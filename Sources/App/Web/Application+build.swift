@@ -9,6 +9,9 @@ import ServiceLifecycle
 public struct AppDependencies: Sendable {
     public let configuration: AppConfiguration
     public let database: PostgresClient
+    /// The pool the report pages read through: a second pool when `REPORT_DATABASE_URL` is set (perhaps on a
+    /// standby), otherwise `database`. Nothing is written through it.
+    public let reportDatabase: PostgresClient
     public let templates: Templates
     public let forms: FormRegistry
     public let linkSecrets: LinkSecrets
@@ -28,6 +31,7 @@ public struct AppDependencies: Sendable {
     public init(
         configuration: AppConfiguration,
         database: PostgresClient,
+        reportDatabase: PostgresClient? = nil,
         templates: Templates,
         forms: FormRegistry,
         linkSecrets: LinkSecrets,
@@ -38,6 +42,7 @@ public struct AppDependencies: Sendable {
     ) {
         self.configuration = configuration
         self.database = database
+        self.reportDatabase = reportDatabase ?? database
         self.templates = templates
         self.forms = forms
         self.linkSecrets = linkSecrets
@@ -74,6 +79,9 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
         logger: dependencies.logger
     )
     // Services stop in reverse order: the import jobs before the pool they use.
+    if dependencies.reportDatabase !== dependencies.database {
+        app.addServices(DatabasePoolService(client: dependencies.reportDatabase))
+    }
     app.addServices(
         DatabasePoolService(client: dependencies.database),
         dependencies.importJobs,
