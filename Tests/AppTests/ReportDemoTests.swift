@@ -73,7 +73,9 @@ struct ReportDemoTests {
             #expect(app.dependencies.reportDatabase !== app.db)
             // The second pool really refuses writes.
             await #expect(throws: PostgresError.self) {
-                try await app.dependencies.reportDatabase.execute("INSERT INTO rate_limit_hit (bucket, client, window_start, hits) VALUES ('t', 't', now(), 1)")
+                try await app.dependencies.reportDatabase.execute(
+                    "INSERT INTO rate_limit_hit (bucket, client, window_start, hits) VALUES ('t', 't', now(), 1)"
+                )
             }
             let summary = try await ReportDemo.seed(
                 app.db,

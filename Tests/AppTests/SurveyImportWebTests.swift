@@ -157,7 +157,8 @@ struct SurveyImportWebTests {
     ) async throws {
         let folder = NSTemporaryDirectory() + "sv-upload-test-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try await TestApp.run(configure: { $0.importDirectory = folder }) { _, testApp in
+        let configure: (inout AppConfiguration) -> Void = { $0.importDirectory = folder }
+        try await TestApp.run(configure: configure) { _, testApp in
             let jobsA = SurveyImportJobs(database: testApp.db, configuration: testApp.dependencies.configuration, logger: quietLogger)
             let poolB = testApp.database.client(poolSize: 4)
             let jobsB = SurveyImportJobs(database: poolB, configuration: testApp.dependencies.configuration, logger: quietLogger)

@@ -273,7 +273,8 @@ public final class SurveyImportJobs: Service, Sendable {
             WHERE instance_id = \(instanceID) AND phase IN ('queued', 'checking', 'checked', 'import_queued', 'importing')
             """
         )
-        guard let (id, progress) = running.withLock({ $0 }), let progress else { return }
+        guard let current = running.withLock({ $0 }), let progress = current.progress else { return }
+        let id = current.id
         try await database.execute(
             """
             UPDATE survey_import_job SET progress_rows = \(progress.rows), progress_bytes = \(progress.bytesRead),
@@ -287,8 +288,8 @@ public final class SurveyImportJobs: Service, Sendable {
     private func drain() async {
         while !Task.isCancelled {
             do {
-                guard let (job, dryRun) = try await claimNext() else { return }
-                await process(job, dryRun: dryRun)
+                guard let claimed = try await claimNext() else { return }
+                await process(claimed.job, dryRun: claimed.dryRun)
             } catch {
                 logger.warning("cannot read the survey import queue", metadata: ["error": "\(error)"])
                 return
@@ -297,7 +298,7 @@ public final class SurveyImportJobs: Service, Sendable {
     }
 
     /// Moves this instance's oldest queued job to checking or importing and returns it.
-    private func claimNext() async throws -> (Job, dryRun: Bool)? {
+    private func claimNext() async throws -> (job: Job, dryRun: Bool)? {
         let rows = try await database.query(
             """
             UPDATE survey_import_job j SET phase = CASE j.phase WHEN 'queued' THEN 'checking' ELSE 'importing' END,
