@@ -4,7 +4,9 @@ import Testing
 
 @testable import App
 
-@Suite("Housekeeping removes short-lived victim data on time")
+/// Serialized: the tests share the cluster's database, and with it the housekeeping advisory lock, which one of them
+/// holds while it checks that a second instance backs off.
+@Suite("Housekeeping removes short-lived victim data on time", .serialized)
 struct HousekeepingTests {
     @Test("expired sessions go; links past their window expire with their drafts; one instance works at a time")
     func housekeeping() async throws {
@@ -63,9 +65,11 @@ struct HousekeepingTests {
             // Holding the sessions' rows makes instance A stop inside its run, with its lock taken.
             try await app.db.withTransaction { blocker in
                 try await blocker.execute("SELECT 1 FROM victim_session FOR UPDATE")
+                let blockerPID = try await blocker.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int.self)
                 async let runA = instanceA.run()
-                while try await blocker.query(
-                    "SELECT count(*) AS n FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                // Watched from another connection: inside a transaction pg_stat_activity is a snapshot.
+                while try await app.db.query(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE \(blockerPID) = ANY(pg_blocking_pids(pid))"
                 )[0].decode("n", as: Int.self) == 0 {
                     try await Task.sleep(for: .milliseconds(20))
                 }

@@ -12,32 +12,28 @@ import Testing
 struct ReportDemoTests {
     static let goldenPath = projectRoot + "/Tests/AppTests/Golden/report-demo.json"
 
+    /// Seeds the demonstration data into the test app's schema, with a fixed password.
+    static func seed(_ app: TestApp) async throws -> ReportDemo.Summary {
+        try await ReportDemo.seed(
+            app.db,
+            configuration: app.dependencies.configuration,
+            forms: app.dependencies.forms,
+            policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"),
+            secrets: testLinkSecrets,
+            logger: quietLogger,
+            now: app.clock.now,
+            passwords: { "demo password for tests" }
+        )
+    }
+
     @Test("seed-demo makes a full report whose JSON export matches the golden file (REPORT_UPDATE_GOLDEN=1 rewrites it)")
     func goldenExport() async throws {
         try await TestApp.run { client, app in
-            let summary = try await ReportDemo.seed(
-                app.db,
-                configuration: app.dependencies.configuration,
-                forms: app.dependencies.forms,
-                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"),
-                secrets: testLinkSecrets,
-                logger: quietLogger,
-                now: app.clock.now,
-                passwords: { "demo password for tests" }
-            )
+            let summary = try await Self.seed(app)
             #expect(summary.links == 100 && summary.responses == 60 && summary.surveyYears.count == 2)
             #expect(summary.accounts.map(\.role) == ["admin", "inspector", "vlo"])
             // Running it again reuses everything.
-            let again = try await ReportDemo.seed(
-                app.db,
-                configuration: app.dependencies.configuration,
-                forms: app.dependencies.forms,
-                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"),
-                secrets: testLinkSecrets,
-                logger: quietLogger,
-                now: app.clock.now,
-                passwords: { "demo password for tests" }
-            )
+            let again = try await Self.seed(app)
             #expect(again.inspectionID == summary.inspectionID && again.links == 100 && again.responses == 60)
 
             let admin = try await app.signedIn(client, as: .admin)
@@ -77,16 +73,7 @@ struct ReportDemoTests {
                     "INSERT INTO rate_limit_hit (bucket, client, window_start, hits) VALUES ('t', 't', now(), 1)"
                 )
             }
-            let summary = try await ReportDemo.seed(
-                app.db,
-                configuration: app.dependencies.configuration,
-                forms: app.dependencies.forms,
-                policy: try PasswordPolicy.load(path: projectRoot + "/data/common-passwords.txt"),
-                secrets: testLinkSecrets,
-                logger: quietLogger,
-                now: app.clock.now,
-                passwords: { "demo password for tests" }
-            )
+            let summary = try await Self.seed(app)
             // The survey summary is written on the first request: make sure this one has to write it.
             try await app.db.execute("DELETE FROM service_user_summary")
             try await app.db.execute("DELETE FROM service_user_summary_batch")

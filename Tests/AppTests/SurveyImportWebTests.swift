@@ -64,15 +64,10 @@ struct SurveyImportWebTests {
             #expect(page.text.contains("enctype=\"multipart/form-data\""))
 
             // 2,000 rows (well over the 32 KiB chunks the test client sends), one of them invalid.
-            let generated = try Self.generatedCSV(testApp, rows: 2_000)
-            var lines = String(decoding: generated, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            var fields = lines[10].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            fields[1] = "99"
-            lines[10] = fields.joined(separator: ",")
             let (headers, body) = Self.multipart(
                 year: "2013",
                 fileName: "C:\\Users\\me\\survey 2013.csv",
-                file: Array(lines.joined(separator: "\n").utf8)
+                file: try Self.csvWithUnknownProvider(testApp, rows: 2_000, onLine: 11)
             )
             let posted = try await client.execute(uri: SurveyImportRoutes.basePath, method: .post, headers: headers, body: body) { $0 }
             #expect(posted.status == .seeOther)
@@ -90,12 +85,7 @@ struct SurveyImportWebTests {
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
             #expect(csv.text.hasPrefix("line,column,value,reason\n11,trust_code,99,"))
 
-            let committed = try await client.execute(
-                uri: location + "/import",
-                method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "accept_valid_rows=yes")
-            ) { $0 }
+            let committed = try await Self.pressImport(client, location, acceptValidRows: true)
             #expect(committed.status == .seeOther)
             let done = try await Self.settledPage(client, location)
             #expect(done.contains("Import complete"), "\(done)")
@@ -184,12 +174,8 @@ struct SurveyImportWebTests {
     func jobMovesBetweenInstances() async throws {
         try await Self.withTwoInstances { clientA, clientB, testApp, jobsA, jobsB in
             #expect(jobsA.instanceID != jobsB.instanceID)
-            let generated = try Self.generatedCSV(testApp, rows: 500)
-            var lines = String(decoding: generated, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            var fields = lines[3].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            fields[1] = "99"
-            lines[3] = fields.joined(separator: ",")
-            let (headers, body) = Self.multipart(year: "2013", fileName: "moved.csv", file: Array(lines.joined(separator: "\n").utf8))
+            let file = try Self.csvWithUnknownProvider(testApp, rows: 500, onLine: 4)
+            let (headers, body) = Self.multipart(year: "2013", fileName: "moved.csv", file: file)
             let posted = try await clientA.execute(uri: SurveyImportRoutes.basePath, method: .post, headers: headers, body: body) { $0 }
             let location = try #require(posted.headers[.location])
             let id = String(location.split(separator: "/").last ?? "")
@@ -204,12 +190,7 @@ struct SurveyImportWebTests {
             #expect(csv.text.hasPrefix("line,column,value,reason\n4,trust_code,99,"))
 
             // "Import" pressed on B: A, which holds the file, does it.
-            let committed = try await clientB.execute(
-                uri: location + "/import",
-                method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "accept_valid_rows=yes")
-            ) { $0 }
+            let committed = try await Self.pressImport(clientB, location, acceptValidRows: true)
             #expect(committed.status == .seeOther)
             let done = try await Self.settledPage(clientB, location)
             #expect(done.contains("Import complete"), "\(done)")
@@ -241,12 +222,7 @@ struct SurveyImportWebTests {
             #expect(!page.contains("http-equiv=\"refresh\""))
             #expect(try await jobs.job(id: id)?.phase == .interrupted)
 
-            let refused = try await client.execute(
-                uri: location + "/import",
-                method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "")
-            ) { $0 }
+            let refused = try await Self.pressImport(client, location, acceptValidRows: false)
             #expect(refused.status == .seeOther)
             #expect(try await testApp.db.query("SELECT phase FROM survey_import_job")[0].decode("phase", as: String.self) == "checked")
             #expect(try await testApp.db.query("SELECT 1 FROM service_user_import_batch").isEmpty)
@@ -267,6 +243,26 @@ struct SurveyImportWebTests {
                 #expect(csv.status == .notFound)
             }
         }
+    }
+
+    /// A generated file whose line `line` (1 is the header) has the unknown provider code 99.
+    static func csvWithUnknownProvider(_ testApp: TestApp, rows: Int, onLine line: Int) throws -> [UInt8] {
+        let generated = try generatedCSV(testApp, rows: rows)
+        var lines = String(decoding: generated, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var fields = lines[line - 1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        fields[1] = "99"
+        lines[line - 1] = fields.joined(separator: ",")
+        return Array(lines.joined(separator: "\n").utf8)
+    }
+
+    /// Presses the job page's import button.
+    static func pressImport(_ client: any TestClientProtocol, _ location: String, acceptValidRows: Bool) async throws -> TestResponse {
+        try await client.execute(
+            uri: location + "/import",
+            method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: acceptValidRows ? "accept_valid_rows=yes" : "")
+        ) { $0 }
     }
 
     static func generatedCSV(_ testApp: TestApp, rows: Int) throws -> [UInt8] {

@@ -63,7 +63,13 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ client: PostgresClient, logger: Logger) async throws -> [String] {
         try await client.withConnection { connection in
-            try await connection.execute("SELECT pg_advisory_lock(\(Int32(Self.lockKey)), hashtext(current_schema()))")
+            // Wait for another instance's migrations by polling, not in one blocking statement: a long migration must
+            // not make the waiting instances fail on statement_timeout.
+            while try await !connection.query(
+                "SELECT pg_try_advisory_lock(\(Int32(Self.lockKey)), hashtext(current_schema())) AS locked"
+            )[0].decode("locked", as: Bool.self) {
+                try await Task.sleep(for: .milliseconds(200))
+            }
             do {
                 let applied = try await prepare(connection)
                 var done: [String] = []
