@@ -24,6 +24,7 @@ struct ConfigurationTests {
             ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of"),
             ("DATABASE_URL", "postgresql://host:port:x/db", "DATABASE_URL is not a valid libpq connection string"),
             ("DATABASE_URL", "host=a port", "DATABASE_URL is not a valid libpq connection string"),
+            ("REPORT_DATABASE_URL", "host=a port", "REPORT_DATABASE_URL is not a valid libpq connection string"),
         ]
     )
     func refused(variable: String, value: String, message: String) {
@@ -42,5 +43,8 @@ struct ConfigurationTests {
         ] {
             #expect(try AppConfiguration(environment: ["DATABASE_URL": url]).databaseURL == url)
         }
+        let standby = "host=db2.internal,db1.internal dbname=views target_session_attrs=prefer-standby"
+        #expect(try AppConfiguration(environment: ["REPORT_DATABASE_URL": standby]).reportDatabaseURL == standby)
+        #expect(try AppConfiguration(environment: [:]).reportDatabaseURL == nil)
     }
 }
