@@ -1,10 +1,11 @@
-import App
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Postgres
 import Testing
+
+@testable import App
 
 /// Settings for the fuzz and probe tests: the seed (`SV_FUZZ_SEED`: a number, or `random`) and the number of random
 /// cases per target (`SV_FUZZ_ITERATIONS`). The defaults keep each test well under a minute; every failure message
@@ -32,19 +33,13 @@ enum FuzzSettings {
     }
 }
 
-/// SplitMix64: small, fast and reproducible from its seed.
+/// The generator the survey generator uses (SplitMix64): small, fast and reproducible from its seed.
 struct FuzzRandom: RandomNumberGenerator {
-    private var state: UInt64
+    private var inner: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { inner = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { inner.next() }
 
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &self)] }
 
