@@ -117,6 +117,29 @@ struct ProbeFindingsTests {
         }
     }
 
+    @Test("behind a trusted proxy, the link and code guessing limit counts each forwarded address on its own")
+    func guessingLimitPerForwardedAddress() async throws {
+        let behindProxy: (inout AppConfiguration) -> Void = { $0.trustForwardedFor = true }
+        try await TestApp.run(configure: behindProxy) { client, app in
+            let fixtures = try await Fixtures.make(app.db)
+            let link = try #require(try await fixtures.issue(app).first)
+            func get(_ uri: String, from address: String) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: uri, method: .get, headers: [HTTPField.Name("X-Forwarded-For")!: address]).status
+            }
+            for _ in 0..<30 { _ = try await get("/q/\(SecretToken.generate())", from: "203.0.113.7") }
+            #expect(try await get("/q/\(link.token)", from: "203.0.113.7") == .tooManyRequests)
+            // Another victim behind the same proxy is not locked out by someone else's guessing.
+            #expect(try await get("/q/\(link.token)", from: "198.51.100.20") == .ok)
+            let code = try await client.execute(
+                uri: "/start",
+                method: .post,
+                headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.20", .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "code=\(link.code)")
+            )
+            #expect(code.status == .seeOther)
+        }
+    }
+
     @Test("an inspection's announcement cannot move past its recorded sentencer meetings, which stay editable")
     func inspectionDatesKeepMeetings() async throws {
         try await TestApp.run { client, app in

@@ -52,7 +52,7 @@ struct VictimRoutes: Sendable {
     private func startPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let now = dependencies.now()
-        guard let invitation = try await lookUp(token: token, context: context, now: now) else {
+        guard let invitation = try await lookUp(token: token, request, context: context, now: now) else {
             return try await refusal(request, context, now: now)
         }
         try await invitations.markOpened(invitation.id, now: now)
@@ -80,7 +80,7 @@ struct VictimRoutes: Sendable {
         case .failure: post = nil  // only the language is read here; a start needs no fields
         }
         let lang = post?["lang"].flatMap(Language.init(rawValue:)) ?? .en
-        guard let invitation = try await lookUp(token: token, context: context, now: now) else {
+        guard let invitation = try await lookUp(token: token, request, context: context, now: now) else {
             return try await refusal(request, context, now: now, language: lang)
         }
         return try await startSession(invitation, code: dependencies.linkSecrets.code(for: token.lowercased()), language: lang, now: now)
@@ -98,22 +98,30 @@ struct VictimRoutes: Sendable {
         guard let code = LinkSecrets.normalise(code: typed) else {
             return codePage(lang, code: String(typed.prefix(40)), error: true)
         }
-        if try await guesses.isBlocked(context.clientAddress, now: now) { return tooMany(lang) }
+        let client = client(request, context)
+        if try await guesses.isBlocked(client, now: now) { return tooMany(lang) }
         guard let invitation = try await invitations.find(code: code), usable(invitation) else {
-            _ = try await guesses.allow(context.clientAddress, now: now)
+            _ = try await guesses.allow(client, now: now)
             return page("victim/not-working", lang, Empty(), status: .notFound)
         }
         return try await startSession(invitation, code: code, language: lang, now: now)
     }
 
     /// Finds a usable invitation for a token, counting failures against the client's address.
-    private func lookUp(token: String, context: AppRequestContext, now: Date) async throws -> InvitationAccess? {
-        if try await guesses.isBlocked(context.clientAddress, now: now) { return nil }
+    private func lookUp(token: String, _ request: Request, context: AppRequestContext, now: Date) async throws -> InvitationAccess? {
+        let client = client(request, context)
+        if try await guesses.isBlocked(client, now: now) { return nil }
         guard let invitation = try await invitations.find(token: token), usable(invitation) else {
-            _ = try await guesses.allow(context.clientAddress, now: now)
+            _ = try await guesses.allow(client, now: now)
             return nil
         }
         return invitation
+    }
+
+    /// The address failed look-ups are counted against: the same as sign-in throttling uses (`X-Forwarded-For` when
+    /// `TRUST_X_FORWARDED_FOR` is set), so that behind a proxy each victim has their own count.
+    private func client(_ request: Request, _ context: AppRequestContext) -> String {
+        dependencies.accounts.clientAddress(request, context)
     }
 
     /// Links that were submitted stay usable (to see the confirmation and withdraw); expired, revoked and withdrawn
@@ -127,7 +135,7 @@ struct VictimRoutes: Sendable {
 
     private func refusal(_ request: Request, _ context: AppRequestContext, now: Date, language: Language? = nil) async throws -> Response {
         let lang = language ?? self.language(request)
-        if try await guesses.isBlocked(context.clientAddress, now: now) { return tooMany(lang) }
+        if try await guesses.isBlocked(client(request, context), now: now) { return tooMany(lang) }
         return page("victim/not-working", lang, Empty(), status: .notFound)
     }
 
