@@ -15,6 +15,15 @@ public enum AnswerValue: Sendable, Hashable {
     /// A date as typed in its three boxes.
     case date(DateParts)
 
+    /// True when any part of the answer holds U+0000, which PostgreSQL cannot store in text or jsonb.
+    public var containsNUL: Bool {
+        switch self {
+        case .codes(let codes): codes.contains { $0.unicodeScalars.contains("\u{0}") }
+        case .text(let text), .number(let text): text.unicodeScalars.contains("\u{0}")
+        case .date(let parts): [parts.day, parts.month, parts.year].contains { $0.unicodeScalars.contains("\u{0}") }
+        }
+    }
+
     /// The chosen codes; empty for other kinds of answer.
     public var codes: [String] {
         if case .codes(let codes) = self { return codes }

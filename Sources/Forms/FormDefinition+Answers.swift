@@ -112,6 +112,8 @@ extension FormDefinition {
             case .date: return error(.requiredDate)
             }
         }
+        // A null character cannot be stored: say so, rather than fail when the answer is saved.
+        if answer.containsNUL { return error(.answerUnsavable) }
         switch (question.type, answer) {
         case (.singleChoice, .codes(let codes)), (.scale, .codes(let codes)), (.yesNo, .codes(let codes)), (.multipleChoice, .codes(let codes)):
             if codes.isEmpty { return question.required ? error(question.type == .multipleChoice ? .requiredChoices : .requiredChoice) : nil }

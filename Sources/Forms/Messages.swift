@@ -16,6 +16,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case dateIncomplete = "error.date.incomplete"
     case dateInvalid = "error.date.invalid"
     case answerInvalid = "error.answer.invalid"
+    case answerUnsavable = "error.answer.unsavable"
     case errorPrefix = "ui.error.prefix"
     case titleErrorPrefix = "ui.title.error_prefix"
     case errorSummaryTitle = "ui.error_summary.title"
@@ -53,6 +54,7 @@ public enum Messages {
         "error.date.incomplete": "Enter a full date, with a day, month and year",
         "error.date.invalid": "Enter a real date, like 27 3 2024",
         "error.answer.invalid": "Check your answer",
+        "error.answer.unsavable": "Your answer contains a character that cannot be saved (a null character): remove it and try again",
         "ui.error.prefix": "Error:",
         "ui.title.error_prefix": "Error: ",
         "ui.error_summary.title": "There is a problem",
@@ -88,6 +90,7 @@ public enum Messages {
         "error.date.incomplete": "Rhowch ddyddiad llawn, gyda diwrnod, mis a blwyddyn",
         "error.date.invalid": "Rhowch ddyddiad go iawn, fel 27 3 2024",
         "error.answer.invalid": "Gwiriwch eich ateb",
+        "error.answer.unsavable": "Mae eich ateb yn cynnwys nod na ellir ei gadw (nod nwl): tynnwch ef a rhowch gynnig arall arni",
         "ui.error.prefix": "Gwall:",
         "ui.title.error_prefix": "Gwall: ",
         "ui.error_summary.title": "Mae problem wedi codi",

@@ -10,16 +10,19 @@ import Testing
 struct AccountsAuthorisationTests {
     @Test("every staff route answers each role as Role.permissions says, and sends anonymous visitors to sign in")
     func roleMatrix() async throws {
-        try await TestApp.run { client, app in
+        let folder = NSTemporaryDirectory() + "sv-matrix-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await TestApp.run(configure: ProbeWorld.configure(folder: folder)) { client, app in
             let routes = app.dependencies.staffRoutes.all
             #expect(routes.count >= 17)
             #expect(Set(routes.map(\.permission)) == Set(Permission.allCases), "every permission guards at least one route")
-            // A user that the :id routes can act on.
-            let target = try await app.createUser("target@example.gov.uk", role: .inspector, name: "Target")
-            var browsers: [Role: StaffBrowser] = [:]
-            for role in Role.allCases { browsers[role] = try await app.signedIn(client, as: role) }
+            // Real objects behind every parameter: the inspection (with the inspector assigned and the VLO's provider
+            // inspected), a meeting, a link, a user and an upload job, so an allowed role reaches the handler.
+            let world = try await ProbeWorld.make(client, app)
+            let browsers: [Role: StaffBrowser] = [.admin: world.admin, .inspector: world.inspector, .vlo: world.vlo]
+            #expect(Set(browsers.keys) == Set(Role.allCases), "a browser for every role")
             for route in routes {
-                let uri = route.path.replacingOccurrences(of: ":id", with: String(target))
+                let uri = world.path(route)
                 // Anonymous: redirected to sign in, GET or POST.
                 let anonymous = StaffBrowser(client)
                 let response = route.method == .get ? try await anonymous.get(uri) : try await anonymous.post(uri, [])
@@ -28,11 +31,24 @@ struct AccountsAuthorisationTests {
                 for role in Role.allCases where route.path != "/sign-out" {
                     let browser = try #require(browsers[role])
                     // Posts carry a valid token, so only the permission decides. The empty form fails validation,
-                    // or (disable, reset password) acts on the target user.
-                    let response = route.method == .get ? try await browser.get(uri) : try await browser.post(uri, [])
+                    // or (disable, reset password, close the window) acts on the world's objects.
+                    let response =
+                        route.method == .get
+                        ? try await browser.get(uri)
+                        : try await browser.raw(
+                            ProbeWorld.address(route, uri, token: browser.csrfToken),
+                            body: route.tokenInAddress ? [] : StaffBrowser.encode([("csrf_token", browser.csrfToken ?? "")]),
+                            contentType: "application/x-www-form-urlencoded"
+                        )
+                    // An empty list of inspectors un-assigns everyone: put the inspector back.
+                    if route.method == .post { try await world.reassign() }
                     let allowed = role.permissions.contains(route.permission)
                     if allowed {
                         #expect(response.status != .forbidden && response.status.code < 500, "\(role) \(route.method) \(uri): \(response.status)")
+                        // (A job that has not been checked yet has no problem list to download.)
+                        if !route.path.hasSuffix("problems.csv") {
+                            #expect(response.status != .notFound, "\(role) \(route.method) \(uri): the world has no object for this route")
+                        }
                         #expect(response.headers[.location]?.hasPrefix("/sign-in") != true, "\(role) \(route.method) \(uri)")
                     } else {
                         #expect(response.status == .forbidden, "\(role) \(route.method) \(uri): \(response.status)")

@@ -105,6 +105,28 @@ struct ValidationTests {
         #expect(try errors("details", [("how_many", " 20 ")] + rest).isEmpty)
     }
 
+    @Test("a null character in any answer is refused with its own message, in English and Welsh (PostgreSQL cannot store it)")
+    func nullCharacter() throws {
+        let rest: [(name: String, value: String)] = [("how_many", "3"), ("when-day", "1"), ("when-month", "2"), ("when-year", "2014")]
+        let text = try errors("details", rest + [("comments", "before\u{0}after")])
+        #expect(text.map(\.key) == [.answerUnsavable])
+        #expect(text.first?.message == "Your answer contains a character that cannot be saved (a null character): remove it and try again")
+        #expect(text.first?.fieldId == "comments")
+        let welsh = try errors("details", rest + [("comments", "\u{0}")], language: .cy)
+        #expect(welsh.first?.message.hasPrefix("Mae eich ateb yn cynnwys nod na ellir ei gadw") == true)
+        #expect(
+            try errors("details", [("how_many", "3\u{0}"), ("when-day", "1"), ("when-month", "2"), ("when-year", "2014"), ("comments", "x")]).map(
+                \.key
+            ) == [.answerUnsavable]
+        )
+        #expect(
+            try errors("details", [("how_many", "3"), ("when-day", "1\u{0}"), ("when-month", "2"), ("when-year", "2014"), ("comments", "x")]).map(
+                \.key
+            ) == [.answerUnsavable]
+        )
+        #expect(try errors("choices", [("contact", "yes\u{0}")]).map(\.key) == [.answerUnsavable])
+    }
+
     @Test("dates must be complete and real")
     func dates() throws {
         let rest: [(name: String, value: String)] = [("how_many", "3"), ("comments", "x")]

@@ -133,6 +133,16 @@ public struct StaffRouteInfo: Sendable, Hashable {
     public let method: HTTPRequest.Method
     public let path: String
     public let permission: Permission
+    /// True for routes that stream their own body (uploads): a POST carries the CSRF token as the `csrf_token` query
+    /// parameter instead of a form field.
+    public let tokenInAddress: Bool
+
+    public init(method: HTTPRequest.Method, path: String, permission: Permission, tokenInAddress: Bool = false) {
+        self.method = method
+        self.path = path
+        self.permission = permission
+        self.tokenInAddress = tokenInAddress
+    }
 }
 
 /// Every staff route registered, in order.

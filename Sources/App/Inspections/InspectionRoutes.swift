@@ -233,6 +233,9 @@ struct InspectionRoutes: Sendable {
         } catch let error as PostgresError where error.code == .foreignKeyViolation {
             errors.add("area", "Choose an area and providers from the lists")
             return try await formPage(session, inspection: inspection, form: form, errors: errors)
+        } catch let error as PostgresError where error.code == .checkViolation && error.constraint == "inspection_dates_keep_meetings" {
+            errors.add("announced_on", "Sentencer meetings are recorded before this date: the announcement must be on or before the first meeting")
+            return try await formPage(session, inspection: inspection, form: form, errors: errors)
         }
     }
 

@@ -69,12 +69,7 @@ struct SentencerExport: Sendable {
     }
 
     /// A CSV cell: neutralised against formula injection, then quoted if it holds a comma, quote or line break.
-    static func cell(_ value: String) -> String {
-        var text = value
-        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func cell(_ value: String) -> String { ReportExport.csvCell(value) }
 
     struct JSONTopic: Encodable {
         let topic: String

@@ -2,8 +2,14 @@ import Foundation
 import Hummingbird
 
 /// Reads a `multipart/form-data` body as it arrives: the file part goes straight to disk (never held in memory),
-/// other fields are kept if short. The file may not exceed `maxFileBytes`.
+/// other fields are kept if short. The file may not exceed `maxFileBytes`, nor the whole body `maxFileBytes` plus
+/// `allowance` (so a body of parts that are not the file, or of no parts at all, is not read without end).
 struct MultipartFileReceiver {
+    /// The most a part's headers may take.
+    static let maximumHeaderBytes = 16_384
+    /// Room for the parts other than the file (at most 20 parts, each with headers of up to 16 KiB).
+    static let allowance = 1 << 20
+
     enum Failure: Error, Equatable {
         case malformed
         case tooLarge
@@ -87,9 +93,11 @@ struct MultipartFileReceiver {
                 }
             case .headers:
                 guard let end = find(Array("\r\n\r\n".utf8), in: buffer) else {
-                    if buffer.count > 16_384 { throw Failure.malformed }
+                    if buffer.count > Self.maximumHeaderBytes { throw Failure.malformed }
                     return false
                 }
+                // The same limit whether the headers came in one chunk or several.
+                if end > Self.maximumHeaderBytes { throw Failure.malformed }
                 let text = String(decoding: buffer[0..<end], as: UTF8.self)
                 buffer.removeFirst(end + 4)
                 let disposition = text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-disposition:") }
@@ -118,8 +126,11 @@ struct MultipartFileReceiver {
             }
             return true
         }
+        var received = 0
         do {
             for try await chunk in body {
+                received += chunk.readableBytes
+                if received > maxFileBytes + Self.allowance { throw Failure.tooLarge }
                 buffer.append(contentsOf: chunk.readableBytesView)
                 while try step() {}
             }
@@ -142,6 +153,8 @@ struct MultipartFileReceiver {
             if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 { value = String(value.dropFirst().dropLast()) }
             if key == "filename" {
                 value = String(value.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "")
+                // "." and ".." name no file.
+                if value.allSatisfy({ $0 == "." }) { value = "" }
             }
             return value
         }

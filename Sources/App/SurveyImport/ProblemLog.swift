@@ -56,21 +56,9 @@ final class ProblemLog {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// One cell, neutralised and quoted by the same rule as every other CSV download (`ReportExport.csvCell`).
     private func appendCSV(_ text: String) {
-        let needsQuotes = text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-        // A leading =, +, - or @ would be run as a formula by a spreadsheet that opens the download.
-        let formula = text.utf8.first.map { [0x3D, 0x2B, 0x2D, 0x40].contains($0) } ?? false
-        if !needsQuotes && !formula {
-            buffer.append(contentsOf: text.utf8)
-            return
-        }
-        buffer.append(0x22)
-        if formula { buffer.append(0x27) }
-        for byte in text.utf8 {
-            if byte == 0x22 { buffer.append(0x22) }
-            buffer.append(byte)
-        }
-        buffer.append(0x22)
+        buffer.append(contentsOf: ReportExport.csvCell(text).utf8)
     }
 
     /// Writes what is buffered to the file.

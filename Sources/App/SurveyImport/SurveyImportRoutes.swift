@@ -10,6 +10,13 @@ import Postgres
 /// The actor recorded is `web` with no user id until staff accounts exist (`actor(for:)`).
 public struct SurveyImportRoutes: Sendable {
     public static let basePath = "/import/service-user-survey"
+    static let jobPath = basePath + "/jobs/:id"
+    static let problemsPath = jobPath + "/problems.csv"
+    static let importPath = jobPath + "/import"
+    /// Every route `register` adds, for the staff route catalogue (the security tests check none is missing).
+    public static let routes: [(HTTPRequest.Method, String)] = [
+        (.get, basePath), (.post, basePath), (.get, jobPath), (.get, problemsPath), (.post, importPath),
+    ]
     let dependencies: AppDependencies
     let jobs: SurveyImportJobs
 
@@ -38,14 +45,14 @@ public struct SurveyImportRoutes: Sendable {
         group.post(base) { request, context in
             try await receiveUpload(request, context: context)
         }
-        group.get(RouterPath(stringLiteral: Self.basePath + "/jobs/:id")) { _, context in
+        group.get(RouterPath(stringLiteral: Self.jobPath)) { _, context in
             guard let id = context.parameters.get("id"), let job = try await jobs.job(id: id) else { throw HTTPError(.notFound) }
             return dependencies.templates.page(
                 "import/job",
                 SurveyImportJobPage(job: job, maxProblems: 100, csrfToken: context.staff?.csrfToken)
             )
         }
-        group.get(RouterPath(stringLiteral: Self.basePath + "/jobs/:id/problems.csv")) { _, context in
+        group.get(RouterPath(stringLiteral: Self.problemsPath)) { _, context in
             // The list is in the database, in parts, so any instance can send it.
             guard let id = context.parameters.get("id"), let list = try await jobs.problemList(id: id) else { throw HTTPError(.notFound) }
             let body = ResponseBody(contentLength: list.bytes) { writer in
@@ -63,7 +70,7 @@ public struct SurveyImportRoutes: Sendable {
                 body: body
             )
         }
-        group.post(RouterPath(stringLiteral: Self.basePath + "/jobs/:id/import")) { request, context in
+        group.post(RouterPath(stringLiteral: Self.importPath)) { request, context in
             guard let id = context.parameters.get("id"), try await jobs.job(id: id) != nil else { throw HTTPError(.notFound) }
             let form = String(buffer: try await request.body.collect(upTo: 4096))
             let accept = form.split(separator: "&").contains { $0 == "accept_valid_rows=yes" }

@@ -1,6 +1,7 @@
 import Forms
 import Foundation
 import Hummingbird
+import NIOCore
 import Postgres
 
 /// The victim's journey: the start page behind a link or an access code, one page per question group, check your
@@ -51,7 +52,7 @@ struct VictimRoutes: Sendable {
     private func startPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let now = dependencies.now()
-        guard let invitation = try await lookUp(token: token, context: context, now: now) else {
+        guard let invitation = try await lookUp(token: token, request, context: context, now: now) else {
             return try await refusal(request, context, now: now)
         }
         try await invitations.markOpened(invitation.id, now: now)
@@ -72,9 +73,14 @@ struct VictimRoutes: Sendable {
     private func begin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let now = dependencies.now()
-        let post = try? await FormPost.read(request, context: context)
+        let post: FormPost?
+        switch try await read(request, context) {
+        case .success(let form): post = form
+        case .failure(let refusal) where refusal.tooLarge: return badRequest(language(request), status: .contentTooLarge)
+        case .failure: post = nil  // only the language is read here; a start needs no fields
+        }
         let lang = post?["lang"].flatMap(Language.init(rawValue:)) ?? .en
-        guard let invitation = try await lookUp(token: token, context: context, now: now) else {
+        guard let invitation = try await lookUp(token: token, request, context: context, now: now) else {
             return try await refusal(request, context, now: now, language: lang)
         }
         return try await startSession(invitation, code: dependencies.linkSecrets.code(for: token.lowercased()), language: lang, now: now)
@@ -82,28 +88,40 @@ struct VictimRoutes: Sendable {
 
     private func enterCode(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let now = dependencies.now()
-        guard let post = try? await FormPost.read(request, context: context) else { return badRequest(.en) }
+        let post: FormPost
+        switch try await read(request, context) {
+        case .success(let form): post = form
+        case .failure(let refusal): return badRequest(language(request), status: refusal.status)
+        }
         let lang = post["lang"].flatMap(Language.init(rawValue:)) ?? .en
         let typed = post["code"] ?? ""
         guard let code = LinkSecrets.normalise(code: typed) else {
             return codePage(lang, code: String(typed.prefix(40)), error: true)
         }
-        if try await guesses.isBlocked(context.clientAddress, now: now) { return tooMany(lang) }
+        let client = client(request, context)
+        if try await guesses.isBlocked(client, now: now) { return tooMany(lang) }
         guard let invitation = try await invitations.find(code: code), usable(invitation) else {
-            _ = try await guesses.allow(context.clientAddress, now: now)
+            _ = try await guesses.allow(client, now: now)
             return page("victim/not-working", lang, Empty(), status: .notFound)
         }
         return try await startSession(invitation, code: code, language: lang, now: now)
     }
 
     /// Finds a usable invitation for a token, counting failures against the client's address.
-    private func lookUp(token: String, context: AppRequestContext, now: Date) async throws -> InvitationAccess? {
-        if try await guesses.isBlocked(context.clientAddress, now: now) { return nil }
+    private func lookUp(token: String, _ request: Request, context: AppRequestContext, now: Date) async throws -> InvitationAccess? {
+        let client = client(request, context)
+        if try await guesses.isBlocked(client, now: now) { return nil }
         guard let invitation = try await invitations.find(token: token), usable(invitation) else {
-            _ = try await guesses.allow(context.clientAddress, now: now)
+            _ = try await guesses.allow(client, now: now)
             return nil
         }
         return invitation
+    }
+
+    /// The address failed look-ups are counted against: the same as sign-in throttling uses (`X-Forwarded-For` when
+    /// `TRUST_X_FORWARDED_FOR` is set), so that behind a proxy each victim has their own count.
+    private func client(_ request: Request, _ context: AppRequestContext) -> String {
+        dependencies.accounts.clientAddress(request, context)
     }
 
     /// Links that were submitted stay usable (to see the confirmation and withdraw); expired, revoked and withdrawn
@@ -117,7 +135,7 @@ struct VictimRoutes: Sendable {
 
     private func refusal(_ request: Request, _ context: AppRequestContext, now: Date, language: Language? = nil) async throws -> Response {
         let lang = language ?? self.language(request)
-        if try await guesses.isBlocked(context.clientAddress, now: now) { return tooMany(lang) }
+        if try await guesses.isBlocked(client(request, context), now: now) { return tooMany(lang) }
         return page("victim/not-working", lang, Empty(), status: .notFound)
     }
 
@@ -191,7 +209,11 @@ struct VictimRoutes: Sendable {
     private func answerPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         let lang = journey.session.language
-        guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
+        let post: FormPost
+        switch try await read(request, context) {
+        case .success(let form): post = form
+        case .failure(let refusal): return badRequest(lang, status: refusal.status)
+        }
         guard SecretToken.constantTimeEquals(post["csrf_token"] ?? "", journey.session.csrfToken) else { return badRequest(lang, status: .forbidden) }
         if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
         let previous = try await invitations.draft(journey.invitation.id)
@@ -201,7 +223,9 @@ struct VictimRoutes: Sendable {
         let returnTo = post["return"] == "check" ? "check" : nil
         let now = dependencies.now()
         let submission = journey.form.submit(page: formPage, post: post.pairs, previous: previous, language: lang)
-        if post["action"] == "switch-language" {
+        // Switching language keeps what was typed, valid or not; but an answer holding a character that cannot be
+        // stored (a null character) is shown with its error instead.
+        if post["action"] == "switch-language" && !submission.errors.contains(where: { $0.key == .answerUnsavable }) {
             // Keep what was typed, valid or not, and show the same page in the other language.
             try await invitations.saveDraft(journey.invitation.id, form: journey.form, answers: submission.answers, now: now)
             try await sessions.setLanguage(cookie: journey.cookie, lang.other)
@@ -270,7 +294,11 @@ struct VictimRoutes: Sendable {
     private func submit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         let lang = journey.session.language
-        guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
+        let post: FormPost
+        switch try await read(request, context) {
+        case .success(let form): post = form
+        case .failure(let refusal): return badRequest(lang, status: refusal.status)
+        }
         guard SecretToken.constantTimeEquals(post["csrf_token"] ?? "", journey.session.csrfToken) else { return badRequest(lang, status: .forbidden) }
         let answers = journey.form.pruneHidden(try await invitations.draft(journey.invitation.id))
         if let first = journey.form.validate(answers: answers, language: lang).first,
@@ -323,7 +351,11 @@ struct VictimRoutes: Sendable {
     private func withdraw(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         let lang = journey.session.language
-        guard let post = try? await FormPost.read(request, context: context) else { return badRequest(lang) }
+        let post: FormPost
+        switch try await read(request, context) {
+        case .success(let form): post = form
+        case .failure(let refusal): return badRequest(lang, status: refusal.status)
+        }
         guard SecretToken.constantTimeEquals(post["csrf_token"] ?? "", journey.session.csrfToken) else { return badRequest(lang, status: .forbidden) }
         let outcome = try await invitations.withdraw(
             journey.invitation.id,
@@ -364,6 +396,25 @@ struct VictimRoutes: Sendable {
         return response
     }
 
+    // MARK: Reading posts
+
+    /// Why a victim's post could not be read: too large (413) or not a readable form (400).
+    struct Unreadable: Error {
+        let tooLarge: Bool
+        var status: HTTPResponse.Status { tooLarge ? .contentTooLarge : .badRequest }
+    }
+
+    /// The posted form, or why it could not be read.
+    private func read(_ request: Request, _ context: AppRequestContext) async throws -> Result<FormPost, Unreadable> {
+        do {
+            return .success(try await FormPost.read(request, context: context))
+        } catch is NIOTooManyBytesError {
+            return .failure(Unreadable(tooLarge: true))
+        } catch is FormPost.Invalid {
+            return .failure(Unreadable(tooLarge: false))
+        }
+    }
+
     // MARK: Rendering helpers
 
     private func language(_ request: Request) -> Language {
@@ -379,7 +430,8 @@ struct VictimRoutes: Sendable {
     }
 
     private func badRequest(_ lang: Language, status: HTTPResponse.Status = .badRequest) -> Response {
-        page("victim/bad-request", lang, Empty(), status: status)
+        if status == .contentTooLarge { return page("victim/too-large", lang, Empty(), status: status) }
+        return page("victim/bad-request", lang, Empty(), status: status)
     }
 
     private func tooMany(_ lang: Language) -> Response {

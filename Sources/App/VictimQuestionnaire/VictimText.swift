@@ -12,7 +12,7 @@ enum VictimText: String, CaseIterable {
     case doneTitle, doneBody, doneWithdrawIntro, doneWithdrawLink, doneClose
     case withdrawTitle, withdrawBody, withdrawButton, withdrawnTitle, withdrawnBody
     case notWorkingTitle, notWorkingBody, notWorkingContact, tooManyTitle, tooManyBody
-    case errorSummaryTitle, badRequestTitle, badRequestBody, expiredSessionTitle, expiredSessionBody
+    case errorSummaryTitle, badRequestTitle, badRequestBody, tooLargeTitle, tooLargeBody, expiredSessionTitle, expiredSessionBody
     case questionProgress, footerText, privacyLink, accessibilityLink
     case privacyTitle, privacyWho, privacyWhat, privacyWhy, privacyKept, privacyRights, privacySafeguarding
     case accessibilityTitle, accessibilityStandard, accessibilityTesting, accessibilityUse, accessibilityProblems
@@ -81,6 +81,8 @@ enum VictimText: String, CaseIterable {
         case .errorSummaryTitle: "There is a problem"
         case .badRequestTitle: "Sorry, there is a problem with what was sent"
         case .badRequestBody: "Nothing has been changed. Go back to the page and try again."
+        case .tooLargeTitle: "What was sent is too large"
+        case .tooLargeBody: "Nothing has been changed. Go back to the page, shorten your answer and try again."
         case .expiredSessionTitle: "You have been away for a while"
         case .expiredSessionBody:
             "For your privacy, we stopped your session after an hour without activity. Your answers so far are saved: open your link again, or enter your access code, to carry on."
@@ -177,6 +179,8 @@ enum VictimText: String, CaseIterable {
         case .errorSummaryTitle: "Mae problem wedi codi"
         case .badRequestTitle: "Mae’n ddrwg gennym, mae problem gyda’r hyn a anfonwyd"
         case .badRequestBody: "Nid oes dim wedi newid. Ewch yn ôl i’r dudalen a rhowch gynnig arall arni."
+        case .tooLargeTitle: "Mae’r hyn a anfonwyd yn rhy fawr"
+        case .tooLargeBody: "Nid oes dim wedi newid. Ewch yn ôl i’r dudalen, byrhewch eich ateb a rhowch gynnig arall arni."
         case .expiredSessionTitle: "Rydych wedi bod i ffwrdd am gyfnod"
         case .expiredSessionBody:
             "Er mwyn diogelu eich preifatrwydd, gwnaethom ddod â’ch sesiwn i ben ar ôl awr heb weithgarwch. Mae eich atebion hyd yma wedi’u cadw: agorwch eich dolen eto, neu rhowch eich cod mynediad, i barhau."

@@ -119,7 +119,9 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     // The survey upload streams its own body: its group takes the CSRF token from the address.
     SurveyImportRoutes(dependencies: dependencies, jobs: dependencies.importJobs)
         .register(on: staff.uploadGroup(on: router, dependencies: dependencies, permission: .importSurvey))
-    dependencies.staffRoutes.add(StaffRouteInfo(method: .get, path: SurveyImportRoutes.basePath, permission: .importSurvey))
+    for (method, path) in SurveyImportRoutes.routes {
+        dependencies.staffRoutes.add(StaffRouteInfo(method: method, path: path, permission: .importSurvey, tokenInAddress: method == .post))
+    }
     ReportRoutes(dependencies: dependencies).register(on: staff)
     SentencerRoutes(dependencies: dependencies).register(on: staff)
     return router
