@@ -19,6 +19,8 @@ import Postgres
 ///   marked `[u]` and gets no difference flag.
 /// - `TRUST_X_FORWARDED_FOR` (default `false`): take the client address for sign-in throttling and the audit log
 ///   from the first `X-Forwarded-For` entry; set `true` only behind a proxy that overwrites that header.
+/// - `RETENTION_MONTHS` (default 12, 1 to 1200): months after an inspection's publication when its raw victim answers,
+///   paper answers and sentencer notes are deleted (issue 11).
 public struct AppConfiguration: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -65,6 +67,9 @@ public struct AppConfiguration: Sendable {
     /// IMPORT_DIR: where uploaded survey files and their problem lists are kept while an import job runs
     /// (default DATA_DIR/imports).
     public var importDirectory = ""
+
+    /// RETENTION_MONTHS: months after publication when an inspection's raw answers and notes are deleted (issue 11).
+    public var retentionMonths = 12
 
     /// The folder for uploaded survey files.
     public var resolvedImportDirectory: String { importDirectory.isEmpty ? dataDirectory + "/imports" : importDirectory }
@@ -143,6 +148,7 @@ public struct AppConfiguration: Sendable {
         if let value = try integer("REPORT_LOW_RELIABILITY_BELOW", reportSuppressBelow...1000) { reportLowReliabilityBelow = value }
         if let value = try integer("IMPORT_MAX_UPLOAD_BYTES", 1...(1 << 40)) { importMaxUploadBytes = value }
         if let value = text("IMPORT_DIR") { importDirectory = value }
+        if let value = try integer("RETENTION_MONTHS", 1...1200) { retentionMonths = value }
     }
 
     /// Where victims reach the service: `PUBLIC_BASE_URL`, or http://HOST:PORT.
