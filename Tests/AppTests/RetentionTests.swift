@@ -114,7 +114,14 @@ struct RetentionTests {
             let reportPage = try await admin.get("/inspections/\(id)/report").text
             let reportCSV = try await admin.get("/inspections/\(id)/report.csv").text
             let summary = try await invitations.summary(inspectionID: id, today: app.dependencies.today)
+            let sharedXmin: PostgresQuery = """
+                SELECT count(*) FROM victim_response r JOIN invitation i ON i.inspection_id = r.inspection_id AND i.xmin = r.xmin
+                WHERE i.status = 'submitted'
+                """
+            #expect(try await app.count(sharedXmin) == 2)
             let closed = try await run()
+            #expect(try await app.count(sharedXmin) == 0)
+            #expect(kinds(closed)[.responseTransactionIDs] == 2)
             #expect(closed.items.filter { $0.inspectionID != id }.isEmpty)
             #expect(kinds(closed)[.linkCredentials] == 2)
             #expect(kinds(closed)[.drafts] == 1)

@@ -21,6 +21,10 @@ public struct RetentionOutcome: Sendable, Equatable {
         case drafts
         /// Victims' browser sessions of links whose window has closed.
         case victimSessions = "victim_sessions"
+        /// Not a deletion of content: once the window has closed, online responses whose row still carries the
+        /// transaction id (PostgreSQL's `xmin`) of the submission that also updated their link are rewritten, so the
+        /// database's system columns no longer join a response to its invitation.
+        case responseTransactionIDs = "response_transaction_ids"
         /// Online victim responses: the answers, free text included.
         case victimResponses = "victim_responses"
         /// Paper questionnaires' answers (the `paper_return` rows that count them stay).
@@ -82,8 +86,11 @@ public struct Retention: Sendable {
         self.audit = AuditLog(database: database, now: now)
     }
 
-    /// The lock shared by every instance's retention runs (Housekeeping uses 7_215_003_010).
-    static let lockKey: Int64 = 7_215_003_011
+    /// The advisory lock every instance's retention runs take: this class number with a hash of the schema's name,
+    /// so runs against one schema exclude each other and runs against different schemas (tests, or two services in
+    /// one database) do not.
+    static let lockClass = 721_500_311
+    static let lockQuery: PostgresQuery = "SELECT pg_try_advisory_xact_lock(\(lockClass)::int4, hashtext(current_schema())) AS locked"
 
     private struct DryRunRollback: Error {
         let outcome: RetentionOutcome
@@ -103,7 +110,7 @@ public struct Retention: Sendable {
         }
         do {
             return try await database.withTransaction { connection in
-                let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey)) AS locked")
+                let locked = try await connection.query(Self.lockQuery)
                 guard try locked[0].decode("locked", as: Bool.self) else { return RetentionOutcome(ran: false, dryRun: dryRun) }
                 await onLocked()
                 var outcome = RetentionOutcome(dryRun: dryRun)
@@ -156,6 +163,18 @@ public struct Retention: Sendable {
         query.append(closed)
         query.append(") RETURNING i.inspection_id")
         try await collect(.victimSessions, query)
+
+        // Responses still sharing a row version's transaction id with their (submitted) link: rewrite them.
+        query = """
+            UPDATE victim_response r SET answers = r.answers
+            WHERE r.channel = 'online' AND EXISTS (
+                SELECT 1 FROM invitation i
+                WHERE i.inspection_id = r.inspection_id AND i.status = 'submitted' AND i.xmin = r.xmin)
+              AND r.inspection_id IN (
+            """
+        query.append(closed)
+        query.append(") RETURNING r.inspection_id")
+        try await collect(.responseTransactionIDs, query)
 
         // Unused links once the window has closed; every link once retention is due.
         query = """

@@ -39,7 +39,7 @@ struct PublicationRoutes: Sendable {
                 rules: dependencies.configuration.disclosureRules
             ).with(freeText: try await FreeTextReviewStore(database: dependencies.database).reviewed(inspectionID: inspection.id))
             do {
-                try await publications.publish(
+                _ = try await publications.publish(
                     inspectionID: inspection.id,
                     report: report,
                     publishedBy: Int(session.user.id),

@@ -1,5 +1,6 @@
 import Forms
 import Foundation
+import Postgres
 
 /// The free-text review page: unreviewed answers, each with a form to redact, flag and mark reviewed.
 struct FreeTextPage: Sendable {

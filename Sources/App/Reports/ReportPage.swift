@@ -1,5 +1,6 @@
 import Forms
 import Foundation
+import Postgres
 
 /// A table as the template draws it: headings and rows of cells, numbers right-aligned.
 struct TableView: Sendable, Codable {

@@ -1,6 +1,7 @@
 import Forms
 import Foundation
 import Hummingbird
+import Postgres
 
 extension AuditEvent {
     /// Someone read an inspection's report page.
@@ -148,7 +149,8 @@ struct ReportRoutes: Sendable {
         message: String?
     ) async throws -> Response {
         let publishedOn = try await publications.publishedOn(inspection.id)
-        let pending = publishedOn == nil ? try await reviews.pending(inspectionID: inspection.id) : ([], 0)
+        var pending: (items: [FreeTextReviewStore.Item], total: Int) = ([], 0)
+        if publishedOn == nil { pending = try await reviews.pending(inspectionID: inspection.id) }
         try await dependencies.accounts.audit.record(
             .freeTextReviewViewed,
             actor: dependencies.accounts.actor(request, context),
