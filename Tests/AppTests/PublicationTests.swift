@@ -37,8 +37,32 @@ extension TestApp {
         clock.set(try #require(formatter.date(from: date + "T10:00:00Z")))
     }
 
+    /// Marks every inspection published on `date` with a placeholder snapshot, as retention needs (it never reads it).
+    func markAllPublished(on date: String) async throws {
+        try await db.execute("UPDATE inspection SET published_on = \(try #require(LocalDate(iso: date)))")
+        try await db.execute(
+            """
+            INSERT INTO report_snapshot (inspection_id, published_on, published_at, format_version, report)
+            SELECT id, published_on, now(), 1, '{}' FROM inspection
+            """
+        )
+    }
+
     func count(_ sql: PostgresQuery) async throws -> Int {
         try await db.query(sql)[0].decode(0, as: Int.self)
+    }
+}
+
+extension InspectionDates {
+    /// Dates from YYYY-MM-DD strings.
+    static func make(_ announced: String, _ fieldwork: String, _ weekPlusTwo: String, _ opens: String, _ closes: String) throws -> InspectionDates {
+        InspectionDates(
+            announcedOn: try #require(LocalDate(iso: announced)),
+            fieldworkStartsOn: try #require(LocalDate(iso: fieldwork)),
+            weekPlusTwoOn: try #require(LocalDate(iso: weekPlusTwo)),
+            victimWindowOpensOn: try #require(LocalDate(iso: opens)),
+            victimWindowClosesOn: try #require(LocalDate(iso: closes))
+        )
     }
 }
 
@@ -180,10 +204,7 @@ struct PublicationTests {
                     """
                 )
             }
-            try await app.db.execute("UPDATE inspection SET published_on = '2026-12-22' WHERE id = \(id)")
-            try await app.db.execute(
-                "INSERT INTO report_snapshot (inspection_id, published_on, published_at, format_version, report) VALUES (\(id), '2026-12-22', now(), 1, '{}')"
-            )
+            try await app.markAllPublished(on: "2026-12-22")
             for statement: PostgresQuery in [
                 "UPDATE report_snapshot SET report = '{\"changed\": true}'", "DELETE FROM report_snapshot",
                 "UPDATE inspection SET published_on = '2026-12-23'", "UPDATE inspection SET published_on = NULL",

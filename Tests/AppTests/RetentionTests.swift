@@ -88,13 +88,7 @@ struct RetentionTests {
                 title: "Unpublished",
                 areaID: fixtures.areaID,
                 providerIDs: [fixtures.providerA],
-                dates: InspectionDates(
-                    announcedOn: try #require(LocalDate(iso: "2026-10-01")),
-                    fieldworkStartsOn: try #require(LocalDate(iso: "2026-12-07")),
-                    weekPlusTwoOn: try #require(LocalDate(iso: "2026-12-21")),
-                    victimWindowOpensOn: try #require(LocalDate(iso: "2026-11-09")),
-                    victimWindowClosesOn: try #require(LocalDate(iso: "2026-12-21"))
-                )
+                dates: try .make("2026-10-01", "2026-12-07", "2026-12-21", "2026-11-09", "2026-12-21")
             )
             try await app.enterPaperResponse(inspectionID: other, provider: fixtures.providerA, enteredBy: staffID)
             let retention = Retention(database: app.db, months: 12, now: { app.clock.now })
@@ -195,10 +189,7 @@ struct RetentionTests {
         try await TestApp.run { client, app in
             let fixtures = try await Fixtures.make(app.db)
             try await app.submitResponses(client, fixtures, count: 1)
-            try await app.db.execute("UPDATE inspection SET published_on = '2026-12-22'")
-            try await app.db.execute(
-                "INSERT INTO report_snapshot (inspection_id, published_on, published_at, format_version, report) SELECT id, published_on, now(), 1, '{}' FROM inspection"
-            )
+            try await app.markAllPublished(on: "2026-12-22")
             try app.moveClock(to: "2030-01-01")
             let retention = Retention(database: app.db, months: months, now: { app.clock.now })
             let error = await #expect(throws: Retention.Invalid.self) {
@@ -216,10 +207,7 @@ struct RetentionTests {
         try await TestApp.run { client, app in
             let fixtures = try await Fixtures.make(app.db)
             try await app.submitResponses(client, fixtures, count: 3)
-            try await app.db.execute("UPDATE inspection SET published_on = '2026-12-22'")
-            try await app.db.execute(
-                "INSERT INTO report_snapshot (inspection_id, published_on, published_at, format_version, report) SELECT id, published_on, now(), 1, '{}' FROM inspection"
-            )
+            try await app.markAllPublished(on: "2026-12-22")
             try app.moveClock(to: "2027-12-22")
             let today = app.dependencies.today
             let now = app.clock.now
@@ -267,13 +255,7 @@ struct RetentionTests {
                 title: "Published in 2024",
                 areaID: fixtures.areaID,
                 providerIDs: [fixtures.providerA],
-                dates: InspectionDates(
-                    announcedOn: try #require(LocalDate(iso: "2024-01-01")),
-                    fieldworkStartsOn: try #require(LocalDate(iso: "2024-02-05")),
-                    weekPlusTwoOn: try #require(LocalDate(iso: "2024-02-19")),
-                    victimWindowOpensOn: try #require(LocalDate(iso: "2024-01-08")),
-                    victimWindowClosesOn: try #require(LocalDate(iso: "2024-02-19"))
-                )
+                dates: try .make("2024-01-01", "2024-02-05", "2024-02-19", "2024-01-08", "2024-02-19")
             )
             try await client.execute(
                 """

@@ -135,15 +135,17 @@ public struct Retention: Sendable {
     /// Every deletion, on the run's transaction; returns the counts per inspection and kind.
     private func delete(today: LocalDate, now: Date, on connection: PostgresConnection) async throws -> [RetentionOutcome.Item] {
         var counts: [RetentionOutcome.Item] = []
-        func collect(_ kind: RetentionOutcome.Kind, _ query: PostgresQuery) async throws {
+        // Runs `statement` (ending in "IN (") on the inspections `scope` selects, returning `column` per row changed.
+        func collect(_ kind: RetentionOutcome.Kind, _ statement: PostgresQuery, in scope: PostgresQuery, returning column: String) async throws {
             var sql: PostgresQuery = "WITH gone AS ("
-            sql.append(query)
-            sql.append(") SELECT inspection_id, count(*) AS n FROM gone GROUP BY inspection_id")
+            sql.append(statement)
+            sql.append(scope)
+            sql.append(") RETURNING \(unsafeRaw: column) AS inspection_id) SELECT inspection_id, count(*) AS n FROM gone GROUP BY inspection_id")
             for row in try await connection.query(sql) {
                 counts.append(.init(inspectionID: try row.decode("inspection_id"), kind: kind, count: try row.decode("n")))
             }
         }
-        // Windows closed (victims can no longer answer): drafts, sessions, and unused links' credentials.
+        // Windows closed (victims can no longer answer).
         let closed: PostgresQuery = "SELECT id FROM inspection WHERE victim_window_closes_on < \(today)"
         // Published with a snapshot, and the retention period since publication is over.
         let due: PostgresQuery = """
@@ -151,87 +153,95 @@ public struct Retention: Sendable {
             WHERE n.published_on IS NOT NULL AND (n.published_on + make_interval(months => \(months)::int))::date <= \(today)
             """
 
-        var query: PostgresQuery = """
-            DELETE FROM invitation_draft d USING invitation i
-            WHERE i.id = d.invitation_id AND i.inspection_id IN (
-            """
-        query.append(closed)
-        query.append(") RETURNING i.inspection_id")
-        try await collect(.drafts, query)
-
-        query = "DELETE FROM victim_session v USING invitation i WHERE i.id = v.invitation_id AND i.inspection_id IN ("
-        query.append(closed)
-        query.append(") RETURNING i.inspection_id")
-        try await collect(.victimSessions, query)
-
+        try await collect(
+            .drafts,
+            "DELETE FROM invitation_draft d USING invitation i WHERE i.id = d.invitation_id AND i.inspection_id IN (",
+            in: closed,
+            returning: "i.inspection_id"
+        )
+        try await collect(
+            .victimSessions,
+            "DELETE FROM victim_session v USING invitation i WHERE i.id = v.invitation_id AND i.inspection_id IN (",
+            in: closed,
+            returning: "i.inspection_id"
+        )
         // Responses still sharing a row version's transaction id with their (submitted) link: rewrite them.
-        query = """
+        try await collect(
+            .responseTransactionIDs,
+            """
             UPDATE victim_response r SET answers = r.answers
             WHERE r.channel = 'online' AND EXISTS (
                 SELECT 1 FROM invitation i
                 WHERE i.inspection_id = r.inspection_id AND i.status = 'submitted' AND i.xmin = r.xmin)
               AND r.inspection_id IN (
-            """
-        query.append(closed)
-        query.append(") RETURNING r.inspection_id")
-        try await collect(.responseTransactionIDs, query)
-
+            """,
+            in: closed,
+            returning: "r.inspection_id"
+        )
         // Unused links once the window has closed; every link once retention is due.
-        query = """
+        var links: PostgresQuery = """
             UPDATE invitation SET token_hash = NULL, code_hash = NULL, reference = NULL, erased_at = \(now),
                 status = CASE WHEN status IN ('issued', 'opened', 'in_progress') THEN 'expired' ELSE status END,
                 expired_at = CASE WHEN status IN ('issued', 'opened', 'in_progress') THEN \(now) ELSE expired_at END
             WHERE erased_at IS NULL AND ((status NOT IN ('submitted', 'withdrawn') AND inspection_id IN (
             """
-        query.append(closed)
-        query.append(")) OR inspection_id IN (")
-        query.append(due)
-        query.append(")) RETURNING inspection_id")
-        try await collect(.linkCredentials, query)
+        links.append(closed)
+        links.append(")) OR inspection_id IN (")
+        var dueOrClosed = due
+        dueOrClosed.append(")")
+        try await collect(.linkCredentials, links, in: dueOrClosed, returning: "inspection_id")
 
-        query = "DELETE FROM victim_free_text_review f USING victim_response r WHERE r.id = f.response_id AND r.inspection_id IN ("
-        query.append(due)
-        query.append(") RETURNING r.inspection_id")
-        try await collect(.freeTextReviews, query)
-
-        query = "DELETE FROM victim_response WHERE channel = 'online' AND inspection_id IN ("
-        query.append(due)
-        query.append(") RETURNING inspection_id")
-        try await collect(.victimResponses, query)
-
-        query = "DELETE FROM victim_response WHERE channel = 'paper' AND inspection_id IN ("
-        query.append(due)
-        query.append(") RETURNING inspection_id")
-        try await collect(.paperResponses, query)
-
-        query = """
+        // Only inspections with a snapshot, RETENTION_MONTHS after publication. Reviews first: they would go with
+        // their responses (ON DELETE CASCADE) without being counted.
+        try await collect(
+            .freeTextReviews,
+            "DELETE FROM victim_free_text_review f USING victim_response r WHERE r.id = f.response_id AND r.inspection_id IN (",
+            in: due,
+            returning: "r.inspection_id"
+        )
+        try await collect(
+            .victimResponses,
+            "DELETE FROM victim_response WHERE channel = 'online' AND inspection_id IN (",
+            in: due,
+            returning: "inspection_id"
+        )
+        try await collect(
+            .paperResponses,
+            "DELETE FROM victim_response WHERE channel = 'paper' AND inspection_id IN (",
+            in: due,
+            returning: "inspection_id"
+        )
+        try await collect(
+            .sentencerNotes,
+            """
             UPDATE sentencer_meeting_topic t SET evidence = NULL, quote = NULL, quote_role = NULL
             FROM sentencer_meeting m
             WHERE m.id = t.meeting_id AND (t.evidence IS NOT NULL OR t.quote IS NOT NULL OR t.quote_role IS NOT NULL)
               AND m.inspection_id IN (
-            """
-        query.append(due)
-        query.append(") RETURNING m.inspection_id")
-        try await collect(.sentencerNotes, query)
-
+            """,
+            in: due,
+            returning: "m.inspection_id"
+        )
         // Text answers are {"text": "..."}; the court's name is a place, not a note, and stays with the header.
-        query = """
+        try await collect(
+            .sentencerMeetingTexts,
+            """
             UPDATE sentencer_meeting m
             SET answers = (SELECT coalesce(jsonb_object_agg(key, value), '{}') FROM jsonb_each(m.answers)
                            WHERE key = 'court_name' OR NOT (jsonb_typeof(value) = 'object' AND value ? 'text'))
             WHERE EXISTS (SELECT 1 FROM jsonb_each(m.answers)
                           WHERE key <> 'court_name' AND jsonb_typeof(value) = 'object' AND value ? 'text')
               AND m.inspection_id IN (
-            """
-        query.append(due)
-        query.append(") RETURNING m.inspection_id")
-        try await collect(.sentencerMeetingTexts, query)
-
-        query = "DELETE FROM sentencer_meeting_revision r USING sentencer_meeting m WHERE m.id = r.meeting_id AND m.inspection_id IN ("
-        query.append(due)
-        query.append(") RETURNING m.inspection_id")
-        try await collect(.sentencerRevisions, query)
-
+            """,
+            in: due,
+            returning: "m.inspection_id"
+        )
+        try await collect(
+            .sentencerRevisions,
+            "DELETE FROM sentencer_meeting_revision r USING sentencer_meeting m WHERE m.id = r.meeting_id AND m.inspection_id IN (",
+            in: due,
+            returning: "m.inspection_id"
+        )
         return counts.sorted { ($0.inspectionID, $0.kind) < ($1.inspectionID, $1.kind) }
     }
 }
