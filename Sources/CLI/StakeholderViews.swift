@@ -12,7 +12,10 @@ struct StakeholderViews: AsyncParsableCommand {
         abstract: "Collects and reports victims', sentencers' and service users' views for probation inspections.",
         discussion: "Settings come from environment variables; see README.md. With no DATABASE_URL and no PG* variables, "
             + "commands use a private PostgreSQL cluster under DATA_DIR (default .data).",
-        subcommands: [Serve.self, Migrate.self, Database.self, FormsCommand.self, UserCommand.self, Import.self, ReportCommand.self, Dev.self]
+        subcommands: [
+            Serve.self, Migrate.self, Database.self, FormsCommand.self, UserCommand.self, Import.self, ReportCommand.self, RetentionCommand.self,
+            Dev.self,
+        ]
     )
 }
 
@@ -61,6 +64,35 @@ struct Serve: AsyncParsableCommand {
             try await Server.run(configuration, logger: Logger(label: "stakeholder-views"))
         } catch {
             Setup.fail("\(error)")
+        }
+    }
+}
+
+struct RetentionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention",
+        abstract: "Delete what the service must not keep any longer (the daily job, on demand).",
+        subcommands: [Run.self]
+    )
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run retention now: print per inspection what kind of data went, and how many rows.",
+            discussion: "Unused links lose their token, code and reference once their window has closed; victims' answers, "
+                + "paper answers and sentencer notes go RETENTION_MONTHS (default 12) after publication. Every deletion is audited."
+        )
+
+        @Flag(help: "Print what would be deleted, and delete nothing.")
+        var dryRun = false
+
+        func run() async throws {
+            let configuration = try Setup.configuration()
+            do {
+                let lines = try await RetentionCommandLine.run(configuration, dryRun: dryRun, logger: Logger(label: "retention"))
+                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            } catch {
+                Setup.fail("\(error)")
+            }
         }
     }
 }

@@ -64,7 +64,7 @@ struct AccountsAuthorisationTests {
         #expect(Role.admin.permissions == Set(Permission.allCases).subtracting([.issueLinks]))
         #expect(
             Role.inspector.permissions == [
-                .useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport,
+                .useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport, .publishReport,
             ]
         )
         #expect(Role.vlo.permissions == [.useStaffPages, .issueLinks])

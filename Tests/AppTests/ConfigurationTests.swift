@@ -11,6 +11,7 @@ struct ConfigurationTests {
         #expect(configuration.databaseURL == "")
         #expect(configuration.poolSize == 10)
         #expect(configuration.autoMigrate)
+        #expect(configuration.retentionMonths == 12)
     }
 
     @Test(
@@ -25,6 +26,10 @@ struct ConfigurationTests {
             ("DATABASE_URL", "postgresql://host:port:x/db", "DATABASE_URL is not a valid libpq connection string"),
             ("DATABASE_URL", "host=a port", "DATABASE_URL is not a valid libpq connection string"),
             ("REPORT_DATABASE_URL", "host=a port", "REPORT_DATABASE_URL is not a valid libpq connection string"),
+            ("RETENTION_MONTHS", "0", "RETENTION_MONTHS must be a whole number from 1 to 1200, not '0'"),
+            ("RETENTION_MONTHS", "-3", "RETENTION_MONTHS must be a whole number from 1 to 1200, not '-3'"),
+            ("RETENTION_MONTHS", "a year", "RETENTION_MONTHS must be a whole number from 1 to 1200, not 'a year'"),
+            ("RETENTION_MONTHS", "12.5", "RETENTION_MONTHS must be a whole number"),
         ]
     )
     func refused(variable: String, value: String, message: String) {
@@ -33,6 +38,11 @@ struct ConfigurationTests {
         } throws: { error in
             "\(error)".contains(message)
         }
+    }
+
+    @Test("RETENTION_MONTHS sets the retention period")
+    func retentionMonths() throws {
+        #expect(try AppConfiguration(environment: ["RETENTION_MONTHS": "18"]).retentionMonths == 18)
     }
 
     @Test("operators' connection strings are accepted as they are")

@@ -23,6 +23,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case viewReport
     /// Record meetings with sentencers for inspections (only those one is assigned to, unless an administrator).
     case recordSentencerMeetings
+    /// Publish an inspection's report, freezing its figures (administrators, and an inspection's lead inspector).
+    case publishReport
 }
 
 /// A staff role. Victims, sentencers and people on probation never have accounts.
@@ -37,9 +39,10 @@ public enum Role: String, CaseIterable, Sendable {
         case .admin:
             [
                 .useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .manageInspections, .enterPaperReturns, .importSurvey,
-                .recordSentencerMeetings, .viewReport,
+                .recordSentencerMeetings, .viewReport, .publishReport,
             ]
-        case .inspector: [.useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport]
+        case .inspector:
+            [.useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport, .publishReport]
         case .vlo: [.useStaffPages, .issueLinks]
         }
     }

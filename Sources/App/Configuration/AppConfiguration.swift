@@ -20,6 +20,8 @@ import Postgres
 /// - `REPORT_DATABASE_URL` (optional): a second connection string for the report pages' reads (issue 11).
 /// - `TRUST_X_FORWARDED_FOR` (default `false`): take the client address for sign-in throttling and the audit log
 ///   from the first `X-Forwarded-For` entry; set `true` only behind a proxy that overwrites that header.
+/// - `RETENTION_MONTHS` (default 12, 1 to 1200): months after an inspection's publication when its raw victim answers,
+///   paper answers and sentencer notes are deleted (issue 11).
 public struct AppConfiguration: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -69,6 +71,9 @@ public struct AppConfiguration: Sendable {
     /// IMPORT_DIR: where uploaded survey files and their problem lists are kept while an import job runs
     /// (default DATA_DIR/imports).
     public var importDirectory = ""
+
+    /// RETENTION_MONTHS: months after publication when an inspection's raw answers and notes are deleted (issue 11).
+    public var retentionMonths = 12
 
     /// The folder for uploaded survey files.
     public var resolvedImportDirectory: String { importDirectory.isEmpty ? dataDirectory + "/imports" : importDirectory }
@@ -155,6 +160,7 @@ public struct AppConfiguration: Sendable {
         if let value = try integer("REPORT_LOW_RELIABILITY_BELOW", reportSuppressBelow...1000) { reportLowReliabilityBelow = value }
         if let value = try integer("IMPORT_MAX_UPLOAD_BYTES", 1...(1 << 40)) { importMaxUploadBytes = value }
         if let value = text("IMPORT_DIR") { importDirectory = value }
+        if let value = try integer("RETENTION_MONTHS", 1...1200) { retentionMonths = value }
     }
 
     /// Where victims reach the service: `PUBLIC_BASE_URL`, or http://HOST:PORT.

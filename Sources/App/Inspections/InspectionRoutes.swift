@@ -263,6 +263,8 @@ struct InspectionRoutes: Sendable {
         let allInspectors: [Choice]
         let windowOpen: Bool
         let canEnterPaper: Bool
+        /// Whether to offer "Publish the report": not yet published, and the reader is an administrator or the lead.
+        let canPublish: Bool
     }
 
     struct InspectionView: Sendable {
@@ -273,6 +275,7 @@ struct InspectionRoutes: Sendable {
         let fieldwork: String
         let weekPlusTwo: String
         let window: String
+        let published: String
     }
 
     private func detailPage(_ session: StaffSession, _ inspection: Inspection) async throws -> Response {
@@ -307,7 +310,8 @@ struct InspectionRoutes: Sendable {
                 announced: inspection.announcedOn.description,
                 fieldwork: inspection.fieldworkStartsOn.description,
                 weekPlusTwo: inspection.weekPlusTwoOn.description,
-                window: "\(inspection.victimWindowOpensOn) to \(inspection.victimWindowClosesOn)"
+                window: "\(inspection.victimWindowOpensOn) to \(inspection.victimWindowClosesOn)",
+                published: inspection.publishedOn.map { "\(PublishedReport.notice($0))" } ?? "Not yet"
             ),
             providers: rows,
             inspectors: assigned.map { $0.isLead ? "\($0.item.name) (lead)" : $0.item.name },
@@ -317,7 +321,9 @@ struct InspectionRoutes: Sendable {
                     Choice(value: String($0.id), label: $0.name, checked: assignedIDs.contains($0.id), hint: $0.id == lead ? "lead" : nil)
                 } : [],
             windowOpen: inspection.victimWindowIsOpen(on: today),
-            canEnterPaper: session.user.can(.enterPaperReturns)
+            canEnterPaper: session.user.can(.enterPaperReturns),
+            canPublish: inspection.publishedOn == nil && session.user.can(.publishReport)
+                && (session.user.role == .admin || assigned.contains { $0.isLead && $0.item.id == Int(session.user.id) })
         )
         return dependencies.templates.page("inspections/detail", model)
     }

@@ -112,7 +112,7 @@ public struct CellSuppression: Sendable, Equatable {
 }
 
 /// A number as the report may show it: a count, a percentage, or one of the GSS shorthand marks.
-public enum ReportValue: Sendable, Equatable {
+public enum ReportValue: Sendable, Equatable, Codable {
     /// Plain text such as a provider's or question's name.
     case text(String)
     /// A count.

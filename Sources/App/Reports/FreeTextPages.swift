@@ -1,5 +1,6 @@
 import Forms
 import Foundation
+import Postgres
 
 /// The free-text review page: unreviewed answers, each with a form to redact, flag and mark reviewed.
 struct FreeTextPage: Sendable {
@@ -26,7 +27,8 @@ struct FreeTextPage: Sendable {
         pending: (items: [FreeTextReviewStore.Item], total: Int),
         form: FormDefinition?,
         session: StaffSession,
-        message: String?
+        message: String?,
+        publishedOn: LocalDate? = nil
     ) {
         staff = StaffChrome(session)
         csrfToken = session.csrfToken
@@ -43,10 +45,14 @@ struct FreeTextPage: Sendable {
             )
         }
         hasItems = !items.isEmpty
-        remaining =
-            pending.total == 0
-            ? "Every free-text answer has been reviewed."
-            : "\(pending.total) answers are waiting for review; the first \(items.count) are shown."
+        if let publishedOn {
+            remaining = "\(PublishedReport.notice(publishedOn)). Free-text answers can no longer be reviewed for this report."
+        } else {
+            remaining =
+                pending.total == 0
+                ? "Every free-text answer has been reviewed."
+                : "\(pending.total) answers are waiting for review; the first \(items.count) are shown."
+        }
         self.message = message
     }
 }
@@ -68,7 +74,7 @@ struct SafeguardingPage: Sendable {
         staff = StaffChrome(session)
         inspectionTitle = inspection.title
         reportHref = "/inspections/\(inspection.id)/report"
-        self.items = items.map { Item(questionID: ReportPage.shortLabel($0.questionID), text: $0.text) }
+        self.items = items.map { Item(questionID: ReportContent.shortLabel($0.questionID), text: $0.text) }
         hasItems = !items.isEmpty
     }
 }

@@ -1,14 +1,15 @@
 import Forms
 import Foundation
+import Postgres
 
 /// A table as the template draws it: headings and rows of cells, numbers right-aligned.
-struct TableView: Sendable {
-    struct Cell: Sendable {
+struct TableView: Sendable, Codable {
+    struct Cell: Sendable, Codable {
         let text: String
         let numeric: Bool
         let isHeader: Bool
     }
-    struct Row: Sendable {
+    struct Row: Sendable, Codable {
         let cells: [Cell]
     }
     let caption: String
@@ -38,28 +39,47 @@ struct TableView: Sendable {
     }
 }
 
-/// The report page's view model.
+/// The report page's view model: the viewer's chrome around the report's content, which is either built now from the
+/// raw figures or, once the inspection is published, read from its frozen snapshot.
 struct ReportPage: Sendable {
-    struct Question: Sendable {
+    let title: String
+    let staff: StaffChrome
+    /// Whether the reader may open the safeguarding list (the lead inspector or an administrator).
+    let canSeeSafeguarding: Bool
+    /// "Published on DATE — these figures are frozen", or nil before publication.
+    let publishedNotice: String?
+    let report: ReportContent
+
+    init(_ content: ReportContent, session: StaffSession, canSeeSafeguarding: Bool, publishedOn: LocalDate?) {
+        title = content.title
+        staff = StaffChrome(session)
+        self.canSeeSafeguarding = canSeeSafeguarding
+        publishedNotice = publishedOn.map(PublishedReport.notice)
+        report = content
+    }
+}
+
+/// Everything the report page shows, after disclosure control: Codable, so that publishing can freeze it.
+struct ReportContent: Sendable, Codable {
+    struct Question: Sendable, Codable {
         let heading: String
         let hasAnswers: Bool
         let summary: String
         let table: TableView
     }
-    struct FreeText: Sendable {
+    struct FreeText: Sendable, Codable {
         let label: String
         let answers: String
         let reviewed: [String]
         let hasReviewed: Bool
     }
-    struct OutcomeGroup: Sendable {
+    struct OutcomeGroup: Sendable, Codable {
         let label: String
         let hasEvidence: Bool
         let table: TableView
     }
 
     let title: String
-    let staff: StaffChrome
     let inspectionTitle: String
     let areaName: String
     let csvHref: String
@@ -79,11 +99,10 @@ struct ReportPage: Sendable {
     let freeText: [FreeText]
     let reviewHref: String
     let safeguardingHref: String
-    let canSeeSafeguarding: Bool
     let safeguardingCount: Int
     let outcomes: [OutcomeGroup]
     // Sentencers.
-    struct NoteGroup: Sendable {
+    struct NoteGroup: Sendable, Codable {
         let heading: String
         let items: [String]
     }
@@ -102,10 +121,9 @@ struct ReportPage: Sendable {
     let surveyMeasures: TableView
     let surveyTrend: TableView
 
-    init(_ report: StakeholderReport, session: StaffSession) {
+    init(_ report: StakeholderReport) {
         let victims = report.victims
         title = "Stakeholder views: \(report.inspection.title)"
-        staff = StaffChrome(session)
         inspectionTitle = report.inspection.title
         areaName = report.inspection.areaName
         csvHref = "/inspections/\(report.inspection.id)/report.csv"
@@ -176,7 +194,6 @@ struct ReportPage: Sendable {
         }
         reviewHref = "/inspections/\(report.inspection.id)/report/free-text"
         safeguardingHref = "/inspections/\(report.inspection.id)/report/safeguarding"
-        canSeeSafeguarding = report.canSeeSafeguarding
         safeguardingCount = report.freeText.filter(\.safeguarding).count
         let sentencers = report.sentencers
         hasSentencers = sentencers.meetings > 0

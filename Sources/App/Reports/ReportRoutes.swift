@@ -1,6 +1,7 @@
 import Forms
 import Foundation
 import Hummingbird
+import Postgres
 
 extension AuditEvent {
     /// Someone read an inspection's report page.
@@ -39,27 +40,47 @@ struct ReportRoutes: Sendable {
     func register(on staff: StaffRouter) {
         registerReview(on: staff)
         staff.get("/inspections/:id/report", .viewReport) { request, context, session in
-            let report = try await load(context, session)
+            let inspection = try await authorise(context, session, store: store)
             try await dependencies.accounts.audit.record(
                 .reportViewed,
                 actor: dependencies.accounts.actor(request, context),
-                subject: .inspection(report.inspection.id)
+                subject: .inspection(inspection.id)
             )
-            return dependencies.templates.page("report/report", ReportPage(report, session: session))
+            let canSeeSafeguarding = try await canSeeSafeguarding(inspection, session)
+            if let published = try await publications.snapshot(inspection.id) {
+                return dependencies.templates.page(
+                    "report/report",
+                    ReportPage(published.content, session: session, canSeeSafeguarding: canSeeSafeguarding, publishedOn: published.publishedOn)
+                )
+            }
+            let report = try await load(inspection)
+            return dependencies.templates.page(
+                "report/report",
+                ReportPage(ReportContent(report), session: session, canSeeSafeguarding: canSeeSafeguarding, publishedOn: nil)
+            )
         }
         staff.get("/inspections/:id/report.csv", .viewReport) { request, context, session in
-            let report = try await load(context, session)
-            try await audit(export: "csv", report, request, context)
-            return download(ReportExport.csv(report.tables), type: "text/csv; charset=utf-8", name: "report-\(report.inspection.id).csv")
+            let inspection = try await authorise(context, session, store: store)
+            try await audit(export: "csv", inspection, request, context)
+            let text: String
+            if let published = try await publications.snapshot(inspection.id) {
+                text = published.csv
+            } else {
+                text = ReportExport.csv(try await load(inspection).tables)
+            }
+            return download(text, type: "text/csv; charset=utf-8", name: "report-\(inspection.id).csv")
         }
         staff.get("/inspections/:id/report.json", .viewReport) { request, context, session in
-            let report = try await load(context, session)
-            try await audit(export: "json", report, request, context)
-            return download(
-                ReportExport.json(report.tables, meta: report.meta),
-                type: "application/json",
-                name: "report-\(report.inspection.id).json"
-            )
+            let inspection = try await authorise(context, session, store: store)
+            try await audit(export: "json", inspection, request, context)
+            let text: String
+            if let published = try await publications.snapshot(inspection.id) {
+                text = published.json
+            } else {
+                let report = try await load(inspection)
+                text = ReportExport.json(report.tables, meta: report.meta)
+            }
+            return download(text, type: "application/json", name: "report-\(inspection.id).json")
         }
     }
 
@@ -70,6 +91,17 @@ struct ReportRoutes: Sendable {
         }
         staff.post("/inspections/:id/report/free-text", .viewReport) { request, context, session in
             let inspection = try await authorise(context, session, store: workStore)
+            if try await publications.publishedOn(inspection.id) != nil {
+                var response = try await reviewPage(
+                    inspection,
+                    request,
+                    context,
+                    session,
+                    message: "This report is published: its free text can no longer be reviewed."
+                )
+                response.status = .conflict
+                return response
+            }
             let form = context.staffForm ?? StaffForm(fields: [])
             let phrases = (form["redact"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
             let safeguarding = form["safeguarding"] == "yes"
@@ -120,7 +152,9 @@ struct ReportRoutes: Sendable {
         _ session: StaffSession,
         message: String?
     ) async throws -> Response {
-        let pending = try await reviews.pending(inspectionID: inspection.id)
+        let publishedOn = try await publications.publishedOn(inspection.id)
+        var pending: (items: [FreeTextReviewStore.Item], total: Int) = ([], 0)
+        if publishedOn == nil { pending = try await reviews.pending(inspectionID: inspection.id) }
         try await dependencies.accounts.audit.record(
             .freeTextReviewViewed,
             actor: dependencies.accounts.actor(request, context),
@@ -130,24 +164,30 @@ struct ReportRoutes: Sendable {
         let form = dependencies.forms.current(id: Self.victimFormID)
         return dependencies.templates.page(
             "report/free-text",
-            FreeTextPage(inspection: inspection, pending: pending, form: form, session: session, message: message)
+            FreeTextPage(inspection: inspection, pending: pending, form: form, session: session, message: message, publishedOn: publishedOn)
         )
     }
 
     var reviews: FreeTextReviewStore { FreeTextReviewStore(database: dependencies.database) }
 
-    private func audit(export format: String, _ report: StakeholderReport, _ request: Request, _ context: AppRequestContext) async throws {
+    var publications: PublicationStore { PublicationStore(database: dependencies.database) }
+
+    private func audit(
+        export format: String,
+        _ inspection: ReportStore.InspectionFacts,
+        _ request: Request,
+        _ context: AppRequestContext
+    ) async throws {
         try await dependencies.accounts.audit.record(
             .reportExported,
             actor: dependencies.accounts.actor(request, context),
-            subject: .inspection(report.inspection.id),
+            subject: .inspection(inspection.id),
             details: ["format": .code(format)]
         )
     }
 
-    /// The report, after checking the inspection exists (404) and that an inspector is assigned to it (403).
-    private func load(_ context: AppRequestContext, _ session: StaffSession) async throws -> StakeholderReport {
-        let inspection = try await authorise(context, session, store: store)
+    /// The report built now from the raw figures (before publication), with the reviewed free text.
+    private func load(_ inspection: ReportStore.InspectionFacts) async throws -> StakeholderReport {
         let report = try await StakeholderReport.load(
             inspection: inspection,
             store: store,
@@ -155,11 +195,13 @@ struct ReportRoutes: Sendable {
             rules: dependencies.configuration.disclosureRules
         )
         let reportReviews = FreeTextReviewStore(database: dependencies.reportDatabase)
-        let isLead = try await reportReviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id))
-        return report.with(
-            freeText: try await reportReviews.reviewed(inspectionID: inspection.id),
-            canSeeSafeguarding: isLead || session.user.role == .admin
-        )
+        return report.with(freeText: try await reportReviews.reviewed(inspectionID: inspection.id))
+    }
+
+    /// Whether the reader may open the safeguarding list: the lead inspector or an administrator.
+    private func canSeeSafeguarding(_ inspection: ReportStore.InspectionFacts, _ session: StaffSession) async throws -> Bool {
+        if session.user.role == .admin { return true }
+        return try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id))
     }
 
     /// The inspection, after checking it exists (404) and that an inspector is assigned to it (403).

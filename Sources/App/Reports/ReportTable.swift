@@ -2,7 +2,7 @@ import Foundation
 
 /// One table of the report with a stable name and stable column names: what the page shows, and what the CSV and
 /// JSON exports contain. Every value in it has already passed disclosure control.
-public struct ReportTable: Sendable, Equatable {
+public struct ReportTable: Sendable, Equatable, Codable {
     /// A stable machine name (`victims_links`, `victims_questions`, …), documented in `ReportExport`.
     public let name: String
     /// A caption for people.

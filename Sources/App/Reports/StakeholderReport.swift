@@ -142,14 +142,11 @@ public struct StakeholderReport: Sendable {
     public let rules: DisclosureRules
     /// Reviewed free-text answers (redacted text only); never part of the exports.
     public private(set) var freeText: [FreeTextReviewStore.Item] = []
-    /// Whether the reader may open the safeguarding list (the lead inspector or an administrator).
-    public private(set) var canSeeSafeguarding = false
 
     /// The report with the reviewed free text added.
-    public func with(freeText: [FreeTextReviewStore.Item], canSeeSafeguarding: Bool) -> StakeholderReport {
+    public func with(freeText: [FreeTextReviewStore.Item]) -> StakeholderReport {
         var copy = self
         copy.freeText = freeText
-        copy.canSeeSafeguarding = canSeeSafeguarding
         return copy
     }
 

@@ -27,6 +27,9 @@ public struct AppDependencies: Sendable {
     public let staffRoutes = StaffRouteCatalogue()
     /// The background jobs behind the survey upload page (a Service the application runs).
     public let importJobs: SurveyImportJobs
+    /// Called with the outcome of every daily retention run (counts by kind in `RetentionOutcome.totals`): the hook
+    /// for a metrics counter. Does nothing unless set.
+    public var onRetentionOutcome: @Sendable (RetentionOutcome) -> Void = { _ in }
 
     public init(
         configuration: AppConfiguration,
@@ -89,6 +92,13 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
             housekeeping: Housekeeping(database: dependencies.database, now: dependencies.now),
             interval: .seconds(15 * 60),
             logger: dependencies.logger
+        ),
+        RetentionService(
+            retention: Retention(database: dependencies.database, months: dependencies.configuration.retentionMonths, now: dependencies.now),
+            now: dependencies.now,
+            interval: .seconds(24 * 3600),
+            logger: dependencies.logger,
+            onOutcome: dependencies.onRetentionOutcome
         )
     )
     return app
@@ -124,6 +134,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     }
     ReportRoutes(dependencies: dependencies).register(on: staff)
     SentencerRoutes(dependencies: dependencies).register(on: staff)
+    PublicationRoutes(dependencies: dependencies).register(on: staff)
     return router
 }
 
