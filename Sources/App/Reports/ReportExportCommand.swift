@@ -54,24 +54,19 @@ public enum ReportExportCommand {
             throw Failure(description: "there is no inspection \(inspectionID)")
         }
         // A published inspection exports its frozen snapshot, as the page's downloads do.
-        let published = try await PublicationStore(database: client).snapshot(inspectionID)
-        let report = published == nil ? try await StakeholderReport.load(inspection: inspection, store: store, forms: forms, rules: rules) : nil
+        let text: String
+        if let published = try await PublicationStore(database: client).snapshot(inspectionID) {
+            text = format == .csv ? published.csv : published.json
+        } else {
+            let report = try await StakeholderReport.load(inspection: inspection, store: store, forms: forms, rules: rules)
+            text = format == .csv ? ReportExport.csv(report.tables) : ReportExport.json(report.tables, meta: report.meta)
+        }
         try await AuditLog(database: client, now: { Date() }).record(
             .reportExported,
             actor: .commandLine,
             subject: .inspection(inspectionID),
             details: ["format": .code(format.rawValue)]
         )
-        if let published {
-            return switch format {
-            case .csv: published.csv
-            case .json: published.json
-            }
-        }
-        guard let report else { throw Failure(description: "the report of inspection \(inspectionID) could not be built") }
-        return switch format {
-        case .csv: ReportExport.csv(report.tables)
-        case .json: ReportExport.json(report.tables, meta: report.meta)
-        }
+        return text
     }
 }
