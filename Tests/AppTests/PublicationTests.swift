@@ -130,6 +130,17 @@ struct PublicationTests {
             #expect(try await admin.get("/inspections/\(id)/report").text == page)
             #expect(try await admin.get("/inspections/\(id)/report.csv").text == csv)
             #expect(try await admin.get("/inspections/\(id)/report.json").text == json)
+            // The command line's export gives the same frozen text.
+            for (format, text) in [(ReportExportCommand.Format.csv, csv), (.json, json)] {
+                let exported = try await ReportExportCommand.export(
+                    app.db,
+                    inspectionID: id,
+                    format: format,
+                    forms: app.dependencies.forms,
+                    rules: app.dependencies.configuration.disclosureRules
+                )
+                #expect(exported == text)
+            }
             // The frozen exports are the report as it stood at publication.
             #expect(csv == "# Published on 2026-12-22 — these figures are frozen\r\n" + ReportExport.csv(before.tables))
         }
