@@ -24,6 +24,8 @@ public struct AppDependencies: Sendable {
     public let staffRoutes = StaffRouteCatalogue()
     /// The background jobs behind the survey upload page (a Service the application runs).
     public let importJobs: SurveyImportJobs
+    /// Requests being handled, against `MAX_CONCURRENT_REQUESTS` (the load-shedding middleware's counter).
+    let requestLimit: ConcurrencyLimit
 
     public init(
         configuration: AppConfiguration,
@@ -45,6 +47,7 @@ public struct AppDependencies: Sendable {
         self.passwordPolicy = passwordPolicy
         self.throttlePolicy = throttlePolicy
         self.now = now
+        requestLimit = ConcurrencyLimit(limit: configuration.concurrencyLimit)
         importJobs = SurveyImportJobs(
             database: database,
             configuration: configuration,
@@ -91,6 +94,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
+    // Load shedding comes before anything that waits for the database, and after the headers every page carries.
+    router.add(middleware: LoadSheddingMiddleware(limit: dependencies.requestLimit, pages: ErrorPages(templates: dependencies.templates)))
     router.add(middleware: ErrorPageMiddleware(pages: ErrorPages(templates: dependencies.templates)))
     router.add(
         middleware: FileMiddleware(

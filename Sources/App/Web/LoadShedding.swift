@@ -1,0 +1,58 @@
+import Hummingbird
+import Synchronization
+
+/// Counts the requests being handled and refuses one more than `limit` (`MAX_CONCURRENT_REQUESTS`).
+///
+/// Without a limit every request beyond what the database pool can serve waits in the pool's queue: under overload
+/// the queue, memory and latency grow until requests time out. With it, the excess is answered at once with 503 and
+/// `Retry-After`, so the requests that are admitted keep their latency and the process keeps its size.
+final class ConcurrencyLimit: Sendable {
+    let limit: Int
+    private let inFlight = Atomic<Int>(0)
+    private let shedCount = Atomic<Int>(0)
+
+    init(limit: Int) {
+        precondition(limit > 0, "the concurrency limit must be at least 1")
+        self.limit = limit
+    }
+
+    /// Takes a place if one is free; the caller must `leave()` after a true answer.
+    func enter() -> Bool {
+        let now = inFlight.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue
+        if now <= limit { return true }
+        inFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+        shedCount.wrappingAdd(1, ordering: .relaxed)
+        return false
+    }
+
+    func leave() {
+        inFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+    }
+
+    /// Requests being handled now.
+    var current: Int { inFlight.load(ordering: .relaxed) }
+    /// Requests refused since the process started (a hook for the metrics work).
+    var shed: Int { shedCount.load(ordering: .relaxed) }
+}
+
+/// Answers 503 with the "please try again" page, at once, when `MAX_CONCURRENT_REQUESTS` requests are already being
+/// handled. `/healthz` and static files are not counted: a load balancer must still see the instance alive, and the
+/// stylesheet of the 503 page must still load.
+struct LoadSheddingMiddleware<Context: RequestContext>: RouterMiddleware {
+    let limit: ConcurrencyLimit
+    let pages: ErrorPages
+    static var exemptPrefixes: [String] { ["/healthz", "/assets/"] }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if Self.exemptPrefixes.contains(where: { path == $0 || path.hasPrefix($0) }) {
+            return try await next(request, context)
+        }
+        guard limit.enter() else {
+            context.logger.warning("request shed", metadata: ["http.in_flight.limit": "\(limit.limit)"])
+            return pages.response(status: .serviceUnavailable, message: nil)
+        }
+        defer { limit.leave() }
+        return try await next(request, context)
+    }
+}
