@@ -12,7 +12,8 @@ import Testing
 struct LoadSheddingTests {
     @Test("one request more than MAX_CONCURRENT_REQUESTS gets 503 with Retry-After at once; static files still load")
     func shedsBeyondTheLimit() async throws {
-        try await TestApp.run(poolSize: 1, acquireTimeout: .seconds(10), configure: { $0.maxConcurrentRequests = 1 }) { client, app in
+        let oneAtATime: (inout AppConfiguration) -> Void = { $0.maxConcurrentRequests = 1 }
+        try await TestApp.run(poolSize: 1, acquireTimeout: .seconds(10), configure: oneAtATime) { client, app in
             let fixtures = try await Fixtures.make(app.db)
             let links = try await fixtures.issue(app, count: 2)
             let limit = app.dependencies.requestLimit
