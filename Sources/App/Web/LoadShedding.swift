@@ -10,6 +10,10 @@ final class ConcurrencyLimit: Sendable {
     let limit: Int
     private let inFlight = Atomic<Int>(0)
     private let shedCount = Atomic<Int>(0)
+    /// The second (since the process started) of the last "shedding" log line: at most one a second, not one per
+    /// refused request, so logging does not add to the overload.
+    private let lastLogged = Atomic<Int>(-1)
+    private let started = ContinuousClock.now
 
     init(limit: Int) {
         precondition(limit > 0, "the concurrency limit must be at least 1")
@@ -27,6 +31,13 @@ final class ConcurrencyLimit: Sendable {
 
     func leave() {
         inFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+    }
+
+    /// True at most once a second: whether the caller should log that requests are being shed.
+    func shouldLog() -> Bool {
+        let second = Int((ContinuousClock.now - started).components.seconds)
+        let last = lastLogged.load(ordering: .relaxed)
+        return last != second && lastLogged.compareExchange(expected: last, desired: second, ordering: .relaxed).exchanged
     }
 
     /// Requests being handled now.
@@ -49,7 +60,9 @@ struct LoadSheddingMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         }
         guard limit.enter() else {
-            context.logger.warning("request shed", metadata: ["http.in_flight.limit": "\(limit.limit)"])
+            if limit.shouldLog() {
+                context.logger.warning("shedding requests", metadata: ["http.in_flight.limit": "\(limit.limit)", "http.shed.total": "\(limit.shed)"])
+            }
             return pages.response(status: .serviceUnavailable, message: nil)
         }
         defer { limit.leave() }
