@@ -535,8 +535,11 @@ class Phase:
     rate: float
     seconds: float
     stats: Stats = field(default_factory=Stats)
-    timed: list[tuple[float, float, int]] = field(default_factory=list)  # (sent at, latency, status)
+    timed: list[tuple[float, float, int]] = field(default_factory=list)  # (scheduled at, server latency, status)
+    waited: list[float] = field(default_factory=list)  # end to end: from the scheduled time, the client's queue included
     late: float = 0.0  # the generator's worst lag behind its schedule
+    elapsed: float = 0.0  # from the first request sent to the last answer
+    last_sent: float = 0.0  # when the last request left the client
     rss_max: int = 0
     hwm: int = 0
 
@@ -548,21 +551,38 @@ class Phase:
 
     def describe(self) -> str:
         admitted = self.admitted()
-        return (f"offered {self.rate:.0f}/s for {self.seconds:.0f} s (generator lag at most {ms(self.late)}); "
-                f"{self.stats.line()}; admitted p50 {ms(percentile(admitted, 50))} p99 {ms(percentile(admitted, 99))}; "
-                f"all p50 {ms(percentile(self.all(), 50))} p99 {ms(percentile(self.all(), 99))}; peak RSS {self.hwm / 1024:.0f} MiB")
+        return (f"offered {self.rate:.0f}/s for {self.seconds:.0f} s, sent at {self.sent_rate:.0f}/s (generator lag at most "
+                f"{ms(self.late)}); {self.stats.line()}; server latency of admitted p50 {ms(percentile(admitted, 50))} p99 "
+                f"{ms(percentile(admitted, 99))}, of all p50 {ms(percentile(self.all(), 50))} p99 {ms(percentile(self.all(), 99))}; "
+                f"end to end p50 {ms(percentile(self.waited, 50))} p99 {ms(percentile(self.waited, 99))}; "
+                f"peak RSS {self.hwm / 1024:.0f} MiB")
+
+    @property
+    def sent_rate(self) -> float:
+        return len(self.timed) / max(self.last_sent, 1e-9)
 
 
 async def open_loop(server: Server, sessions: list[tuple[str, str, str]], rate: float, seconds: float) -> Phase:
     """Sends requests at `rate` per second on schedule, whatever the answers (latency counted from the scheduled
     time, so a client queue would show). Half read a question page, half save it."""
     phase = Phase(rate, seconds)
-    # At most 256 connections, kept alive, as a reverse proxy in front of the service would hold: a request waits in
-    # the client for a free one, and that wait counts in its latency.
+    # At most 256 connections, kept alive, as a reverse proxy in front of the service would hold. A request waits in
+    # the client for a free one: "server latency" runs from when it is sent, "end to end" from its scheduled time.
     connector = aiohttp.TCPConnector(limit=256)
+    connections = asyncio.Semaphore(256)
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
                                      timeout=aiohttp.ClientTimeout(total=30)) as session:
         async def one(i: int, scheduled: float) -> None:
+            async with connections:
+                sent = time.monotonic()
+                phase.last_sent = max(phase.last_sent, sent - start)
+                status = await exchange(i)
+            done = time.monotonic()
+            phase.stats.statuses[status] += 1
+            phase.timed.append((scheduled - start, done - sent, status))
+            phase.waited.append(done - scheduled)
+
+        async def exchange(i: int) -> int:
             cookie, csrf, path = sessions[i % len(sessions)]
             headers = {"Cookie": f"sv_q={cookie}"}
             try:
@@ -578,9 +598,7 @@ async def open_loop(server: Server, sessions: list[tuple[str, str, str]], rate: 
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError):
                 phase.stats.connection_errors += 1
                 status = -1
-            latency = time.monotonic() - scheduled
-            phase.stats.statuses[status] += 1
-            phase.timed.append((scheduled - start, latency, status))
+            return status
 
         tasks = []
         start = time.monotonic()
@@ -602,6 +620,7 @@ async def open_loop(server: Server, sessions: list[tuple[str, str, str]], rate: 
                 phase.late = max(phase.late, -delay)
             tasks.append(asyncio.create_task(one(i, scheduled)))
         await asyncio.gather(*tasks)
+        phase.elapsed = time.monotonic() - start
         sampler_stop.set()
         await sampler
     return phase
@@ -637,7 +656,7 @@ async def scenario_overload(links) -> None:
     rate, sustainable, steps, p99_bound = 20.0, None, [], None
     while rate < 5000:
         phase = await open_loop(server, sessions, rate, 3)
-        p99 = percentile(phase.all(), 99)
+        p99 = percentile(phase.waited, 99)
         p99_bound = p99_bound or max(0.1, 5 * p99)
         ok = set(phase.stats.statuses) <= {200, 303} and p99 <= p99_bound and phase.late < 0.1
         steps.append(f"{rate:.0f}/s p99 {ms(p99)} {'ok' if ok else dict(phase.stats.statuses)}")
@@ -661,20 +680,25 @@ async def scenario_overload(links) -> None:
     base_p99 = percentile(base.admitted(), 99)
     over_p99 = percentile(over.admitted(), 99)
     first_half, second_half = over.admitted(0, over.seconds / 2), over.admitted(over.seconds / 2)
-    bound = max(1.0, 10 * base_p99)
+    # Unshed, a request can wait up to DATABASE_ACQUIRE_TIMEOUT (10 s) for a connection; shed, it should not wait long.
+    bound = max(2.0, 10 * base_p99)
     promise(over.stats.statuses[503] > 0, "overload: nothing was shed at 4x the sustainable rate")
     promise(over.stats.connection_errors == 0, f"overload: {over.stats.connection_errors} connections failed at 4x")
-    promise(over_p99 <= bound, f"overload: admitted p99 at 4x is {ms(over_p99)}, over {ms(bound)} (10x the 1x p99, at least 1 s)")
+    promise(over_p99 <= bound, f"overload: admitted p99 at 4x is {ms(over_p99)}, over {ms(bound)} (10x the 1x p99, at least 2 s)")
     promise(percentile(second_half, 99) <= 2 * percentile(first_half, 99) + 0.1,
             f"overload: admitted latency grew during the 4x run (p99 {ms(percentile(first_half, 99))} then {ms(percentile(second_half, 99))})")
     promise(over.hwm <= 1.5 * base.hwm + 64 * 1024, f"overload: peak RSS grew from {base.hwm // 1024} MiB to {over.hwm // 1024} MiB")
-    goodput = (over.stats.statuses[200] + over.stats.statuses[303]) / over.seconds
+    goodput = (over.stats.statuses[200] + over.stats.statuses[303]) / over.elapsed
     promise(goodput >= 0.5 * sustainable, f"overload: served only {goodput:.0f}/s at 4x (sustainable {sustainable:.0f}/s)")
     summary.append(f"overload  ramp (p99 bound {ms(p99_bound)}): {'; '.join(steps)}")
     summary.append(f"overload  sustainable {sustainable:.0f} requests/s (MAX_CONCURRENT_REQUESTS "
                    f"{os.environ.get('MAX_CONCURRENT_REQUESTS', 'default')})")
     summary.append(f"overload  1x: {base.describe()}")
     summary.append(f"overload  4x: {over.describe()}; served {goodput:.0f}/s")
+    if over.sent_rate < 3.5 * sustainable:
+        summary.append(f"overload  note: the client's 256 connections carried only {over.sent_rate:.0f}/s of the 4x rate: the "
+                       "server answered (mostly 503s) no faster on this machine, where it shares the cores with this client "
+                       "and PostgreSQL; the rest waited in the client, as in a proxy's queue (the end-to-end figures)")
     await server.kill()
 
 
@@ -702,6 +726,8 @@ async def main() -> int:
         await scenario_sigterm(sigterm)
     if wanted("overload"):
         await scenario_overload(overload)
+    unhandled = sum(1 for line in open(os.path.join(SCRATCH, "server.log"), errors="replace") if "unhandled error" in line)
+    promise(unhandled == 0, f"the server logged {unhandled} unhandled errors (500s)")
     print("\n== faults and load: summary", flush=True)
     for line in summary:
         print(line, flush=True)
@@ -725,6 +751,12 @@ def stop_leftovers() -> None:
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        sys.exit(asyncio.run(main()))
+        import uvloop  # a faster event loop leaves more of the machine to the server under test
+
+        run = uvloop.run
+    except ImportError:
+        run = asyncio.run
+    try:
+        sys.exit(run(main()))
     finally:
         stop_leftovers()
