@@ -221,6 +221,8 @@ class Victim:
     submit_unanswered: int = 0  # submissions sent whose answer never came
     landed_unseen: int = 0  # journeys that found the response already stored (the confirmation had not been seen)
     think: tuple[float, float] = (0.05, 0.3)
+    retries_last_step: bool = False  # on a lost connection: send the same request again, rather than start from the link
+    resent_last_step: int = 0
 
     def answers(self, page: str) -> dict[str, str]:
         """The first option of every radio group and check box group, the nonce in 'what helped most', text elsewhere."""
@@ -232,10 +234,12 @@ class Victim:
         return data
 
 
-async def send(session: aiohttp.ClientSession, stats: Stats, method: str, path: str, data=None, server: Server | None = None,
-               retry_503: bool = True) -> tuple[int, dict, str]:
+async def send(session: aiohttp.ClientSession, stats: Stats, method: str, path: str, data=None, retry_503: bool = True,
+               victim: "Victim | None" = None) -> tuple[int, dict, str]:
     """One request (no redirects followed). A 503 is retried after a short pause, as a person would press the
-    button again; the pause is shorter than Retry-After to keep the suite short."""
+    button again; the pause is shorter than Retry-After to keep the suite short. When the server goes away, a victim
+    who `retries_last_step` waits until it is back and sends the same request again (the browser's reload); others
+    get ServerGone."""
     for _ in range(400):
         started = time.monotonic()
         try:
@@ -244,7 +248,15 @@ async def send(session: aiohttp.ClientSession, stats: Stats, method: str, path: 
                 status, headers = response.status, dict(response.headers)
         except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
             stats.connection_errors += 1
-            raise ServerGone(str(error)) from error
+            if victim is None or not victim.retries_last_step:
+                raise ServerGone(str(error)) from error
+            victim.interrupted += 1
+            victim.resent_last_step += 1
+            if path == "/questionnaire/submit":
+                victim.submit_unanswered += 1
+            await asyncio.sleep(random.uniform(0.05, 0.3))
+            await Server.up.wait()
+            continue
         stats.statuses[status] += 1
         stats.latencies.append(time.monotonic() - started)
         check_response(status, headers, body, f"{method} {re.sub(r'/q/[0-9a-z]+', '/q/TOKEN', path)}")
@@ -265,18 +277,18 @@ async def journey(victim: Victim, stats: Stats, on_submit=None) -> None:
         async def think():
             await asyncio.sleep(random.uniform(*victim.think))
 
-        status, _, body = await send(session, stats, "GET", f"/q/{victim.token}")
+        status, _, body = await send(session, stats, "GET", f"/q/{victim.token}", victim=victim)
         if status != 200:
             raise Unexpected(f"start page: {status}")
         says_sent = "You have already sent your answers" in body
         await think()
-        status, headers, _ = await send(session, stats, "POST", f"/q/{victim.token}", {"lang": "en"})
+        status, headers, _ = await send(session, stats, "POST", f"/q/{victim.token}", {"lang": "en"}, victim=victim)
         if status != 303:
             raise Unexpected(f"start: {status}")
         location = headers["Location"]
         first = True
         for _ in range(80):
-            status, headers, body = await send(session, stats, "GET", location)
+            status, headers, body = await send(session, stats, "GET", location, victim=victim)
             if status in (302, 303):
                 if first and headers["Location"] == "/questionnaire/done":
                     victim.landed_unseen += 1
@@ -297,12 +309,12 @@ async def journey(victim: Victim, stats: Stats, on_submit=None) -> None:
             await think()
             if page:
                 fields = victim.answers(body) | {"csrf_token": csrf[1], "action": "continue"}
-                status, headers, _ = await send(session, stats, "POST", page[1], fields)
+                status, headers, _ = await send(session, stats, "POST", page[1], fields, victim=victim)
             elif 'action="/questionnaire/submit"' in body:
                 if on_submit:
                     await on_submit(victim)
                 try:
-                    status, headers, _ = await send(session, stats, "POST", "/questionnaire/submit", {"csrf_token": csrf[1]})
+                    status, headers, _ = await send(session, stats, "POST", "/questionnaire/submit", {"csrf_token": csrf[1]}, victim=victim)
                 except ServerGone:
                     victim.submit_unanswered += 1
                     raise
@@ -356,7 +368,9 @@ def ms(seconds: float) -> str:
 
 async def scenario_crash(links) -> None:
     log("crash: 200 victims, SIGKILL twice, restart")
-    victims = [Victim(token, code) for token, code in links]
+    # Half the victims, when the server goes away, reload (send the same request again with the same cookie); the
+    # other half start again from their link on a fresh browser.
+    victims = [Victim(token, code, retries_last_step=i % 2 == 0) for i, (token, code) in enumerate(links)]
     stats = Stats()
     server = Server()
     await server.start()
@@ -389,9 +403,11 @@ async def scenario_crash(links) -> None:
     promise(interrupted > 0, "crash: the kills cut no victim's journey (the scenario tested nothing)")
     resent = sum(v.submit_unanswered for v in victims)
     landed = sum(v.landed_unseen for v in victims)
+    reloads = sum(v.resent_last_step for v in victims)
     summary.append(f"crash     victims 200, kills at {kills} confirmed; journeys cut {sum(v.interrupted for v in victims)} "
-                   f"({interrupted} victims), submissions without an answer {resent}, of which found already stored on "
-                   f"return {landed}; all confirmed {all(v.confirmed for v in victims)}; requests {stats.line()}")
+                   f"({interrupted} victims; {reloads} requests sent again with the same cookie, the rest started again "
+                   f"from the link), submissions without an answer {resent}, of which found already stored when started "
+                   f"again from the link {landed}; all confirmed {all(v.confirmed for v in victims)}; requests {stats.line()}")
     await box[0].kill()
 
 
