@@ -52,11 +52,9 @@ final class ConcurrencyLimit: Sendable {
 struct LoadSheddingMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: ConcurrencyLimit
     let pages: ErrorPages
-    static var exemptPrefixes: [String] { ["/healthz", "/assets/"] }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if Self.exemptPrefixes.contains(where: { path == $0 || path.hasPrefix($0) }) {
+        if path == "/healthz" || path.hasPrefix("/assets/") {
             return try await next(request, context)
         }
         guard limit.enter() else {
