@@ -326,7 +326,7 @@ async def journey(victim: Victim, stats: Stats, on_submit=None) -> None:
         raise Unexpected("the journey did not end")
 
 
-async def persistent_victim(victim: Victim, stats: Stats, server_box: list[Server], deadline: float) -> None:
+async def persistent_victim(victim: Victim, stats: Stats, deadline: float) -> None:
     """Walks the journey; when the server goes away, waits until it is back and starts again from the same link."""
     while not victim.confirmed and time.monotonic() < deadline:
         await Server.up.wait()
@@ -338,6 +338,15 @@ async def persistent_victim(victim: Victim, stats: Stats, server_box: list[Serve
         except Unexpected as error:
             promise(False, f"victim journey: {error}")
             return
+
+
+async def serve_victims(victims: list[Victim], seconds: float) -> tuple[Stats, Server, list[asyncio.Task], float]:
+    """Starts a server and sets every victim on its way; returns their statistics, the server, their tasks and deadline."""
+    stats = Stats()
+    server = Server()
+    await server.start()
+    deadline = time.monotonic() + seconds
+    return stats, server, [asyncio.create_task(persistent_victim(v, stats, deadline)) for v in victims], deadline
 
 
 def check_exactly_once(name: str, victims: list[Victim]) -> None:
@@ -371,12 +380,7 @@ async def scenario_crash(links) -> None:
     # Half the victims, when the server goes away, reload (send the same request again with the same cookie); the
     # other half start again from their link on a fresh browser.
     victims = [Victim(token, code, retries_last_step=i % 2 == 0) for i, (token, code) in enumerate(links)]
-    stats = Stats()
-    server = Server()
-    await server.start()
-    box = [server]
-    deadline = time.monotonic() + 240
-    tasks = [asyncio.create_task(persistent_victim(v, stats, box, deadline)) for v in victims]
+    stats, current, tasks, deadline = await serve_victims(victims, 240)
     stop = asyncio.Event()
     reporter = asyncio.create_task(progress(victims, stats, stop))
     kills = []
@@ -384,7 +388,7 @@ async def scenario_crash(links) -> None:
         while sum(v.confirmed for v in victims) < fraction * len(victims) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         confirmed_before = [v for v in victims if v.confirmed]
-        await box[0].kill()
+        await current.kill()
         kills.append(len(confirmed_before))
         log(f"crash: killed with {len(confirmed_before)} confirmed")
         # The confirmed ones are in the database now, while the server is down.
@@ -392,9 +396,8 @@ async def scenario_crash(links) -> None:
         promise(all(counts.get(v.nonce) == 1 for v in confirmed_before),
                 "crash: a response confirmed before the kill is not stored exactly once")
         await asyncio.sleep(0.3)
-        fresh = Server()
-        await fresh.start()
-        box[0] = fresh
+        current = Server()
+        await current.start()
     await asyncio.gather(*tasks)
     stop.set()
     await reporter
@@ -408,20 +411,15 @@ async def scenario_crash(links) -> None:
                    f"({interrupted} victims; {reloads} requests sent again with the same cookie, the rest started again "
                    f"from the link), submissions without an answer {resent}, of which found already stored when started "
                    f"again from the link {landed}; all confirmed {all(v.confirmed for v in victims)}; requests {stats.line()}")
-    await box[0].kill()
+    await current.kill()
 
 
 async def scenario_database(links) -> None:
     log("database: pg_ctl restart -m fast during load")
     victims = [Victim(token, code) for token, code in links[:-1]]
     probe_token = links[-1][0]
-    stats = Stats()
-    server = Server()
-    await server.start()
+    stats, server, tasks, _ = await serve_victims(victims, 180)
     pid = server.pid
-    box = [server]
-    deadline = time.monotonic() + 180
-    tasks = [asyncio.create_task(persistent_victim(v, stats, box, deadline)) for v in victims]
     while sum(v.confirmed for v in victims) < 0.3 * len(victims):
         await asyncio.sleep(0.01)
     confirmed_before = [v for v in victims if v.confirmed]
@@ -474,12 +472,7 @@ async def scenario_database(links) -> None:
 async def scenario_sigterm(links) -> None:
     log("sigterm: SIGTERM with a submission held in flight")
     held, *others = [Victim(token, code) for token, code in links]
-    stats = Stats()
-    server = Server()
-    await server.start()
-    box = [server]
-    deadline = time.monotonic() + 180
-    tasks = [asyncio.create_task(persistent_victim(v, stats, box, deadline)) for v in others]
+    stats, server, tasks, deadline = await serve_victims(others, 180)
     lock_holder: list[subprocess.Popen] = []
     token_hash = f"sha256(convert_to('link:{held.token}', 'UTF8'))"
 
@@ -535,10 +528,9 @@ async def scenario_sigterm(links) -> None:
     # The victims that were cut come back to a restarted server and finish from their links.
     fresh = Server()
     await fresh.start()
-    box[0] = fresh
     await asyncio.gather(*tasks)
     if not held.confirmed:
-        await persistent_victim(held, stats, box, deadline)
+        await persistent_victim(held, stats, deadline)
     check_exactly_once("sigterm", [held] + others)
     summary.append(f"sigterm   victims {len(others) + 1}; listener closed {ms(refused_at - signalled) if refused_at else 'never'} after "
                    f"SIGTERM, {ms(released_at - refused_at) if refused_at else '-'} before the held submission could go on; held submission answered and stored {landed}x; exit status {exit_status} "
