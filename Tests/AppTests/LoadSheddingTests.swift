@@ -46,6 +46,15 @@ struct LoadSheddingTests {
         }
     }
 
+    @Test("shedding is logged once a second, not once a request")
+    func shedLogIsRateLimited() {
+        let limit = ConcurrencyLimit(limit: 1)
+        #expect(limit.shouldLog(second: 5))
+        #expect(!limit.shouldLog(second: 5))
+        #expect(!limit.shouldLog(second: 5))
+        #expect(limit.shouldLog(second: 6))
+    }
+
     @Test("a request that waits longer than the pool's acquire timeout gets the 503 page, not a 500")
     func poolTimeoutIsUnavailable() async throws {
         try await TestApp.run(poolSize: 1, acquireTimeout: .milliseconds(100)) { client, app in

@@ -33,9 +33,11 @@ final class ConcurrencyLimit: Sendable {
         inFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
     }
 
-    /// True at most once a second: whether the caller should log that requests are being shed.
-    func shouldLog() -> Bool {
-        let second = Int((ContinuousClock.now - started).components.seconds)
+    /// The whole seconds since this limit was made, for `shouldLog(second:)`.
+    var second: Int { Int((ContinuousClock.now - started).components.seconds) }
+
+    /// True once for each `second`: whether the caller should log that requests are being shed.
+    func shouldLog(second: Int) -> Bool {
         let last = lastLogged.load(ordering: .relaxed)
         return last != second && lastLogged.compareExchange(expected: last, desired: second, ordering: .relaxed).exchanged
     }
@@ -58,7 +60,7 @@ struct LoadSheddingMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         }
         guard limit.enter() else {
-            if limit.shouldLog() {
+            if limit.shouldLog(second: limit.second) {
                 context.logger.warning("shedding requests", metadata: ["http.in_flight.limit": "\(limit.limit)", "http.shed.total": "\(limit.shed)"])
             }
             return pages.response(status: .serviceUnavailable, message: nil)
