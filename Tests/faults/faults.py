@@ -708,8 +708,9 @@ async def scenario_overload(links) -> None:
     summary.append(f"overload  4x: {over.describe()}; served {goodput:.0f}/s")
     if over.sent_rate < 3.5 * sustainable:
         summary.append(f"overload  note: the client's 256 connections carried only {over.sent_rate:.0f}/s of the 4x rate: the "
-                       "server answered (mostly 503s) no faster on this machine, where it shares the cores with this client "
-                       "and PostgreSQL; the rest waited in the client, as in a proxy's queue (the end-to-end figures)")
+                       "server (answering mostly 503s) and this Python client together went no faster on this machine, where "
+                       "they share the cores with PostgreSQL; the rest waited in the client, as in a proxy's queue (the "
+                       "end-to-end figures)")
     await server.kill()
 
 
