@@ -14,6 +14,13 @@ struct ConfigurationTests {
         #expect(configuration.retentionMonths == 12)
     }
 
+    @Test("the concurrency limit follows the pool size unless MAX_CONCURRENT_REQUESTS sets it")
+    func concurrencyLimit() throws {
+        #expect(try AppConfiguration(environment: [:]).concurrencyLimit == 40)
+        #expect(try AppConfiguration(environment: ["DATABASE_POOL_SIZE": "3"]).concurrencyLimit == 12)
+        #expect(try AppConfiguration(environment: ["DATABASE_POOL_SIZE": "3", "MAX_CONCURRENT_REQUESTS": "7"]).concurrencyLimit == 7)
+    }
+
     @Test(
         "each bad value is refused with the variable's name and what it expects",
         arguments: [
@@ -21,6 +28,8 @@ struct ConfigurationTests {
             ("PORT", "70000", "PORT must be a whole number from 0 to 65535"),
             ("DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE must be a whole number from 1"),
             ("DATABASE_ACQUIRE_TIMEOUT", "soon", "DATABASE_ACQUIRE_TIMEOUT must be a number of seconds"),
+            ("MAX_CONCURRENT_REQUESTS", "0", "MAX_CONCURRENT_REQUESTS must be a whole number from 1 to 100000, not '0'"),
+            ("MAX_CONCURRENT_REQUESTS", "lots", "MAX_CONCURRENT_REQUESTS must be a whole number from 1 to 100000, not 'lots'"),
             ("AUTO_MIGRATE", "maybe", "AUTO_MIGRATE must be true or false"),
             ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of"),
             ("DATABASE_URL", "postgresql://host:port:x/db", "DATABASE_URL is not a valid libpq connection string"),

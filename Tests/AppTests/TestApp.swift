@@ -29,12 +29,14 @@ struct TestApp {
     /// cost 4 here (the `BCRYPT_COST` variable cannot go below 12).
     static func run(
         clock: TestClock = TestClock(),
+        poolSize: Int = 4,
+        acquireTimeout: Duration = .seconds(10),
         configure: (inout AppConfiguration) -> Void = { _ in },
         throttle: ThrottlePolicy = ThrottlePolicy(),
         reportDatabase: ((TestDatabase) -> PostgresClient)? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, TestApp) async throws -> Void
     ) async throws {
-        try await withTestDatabase { client, database in
+        try await withTestDatabase(poolSize: poolSize, acquireTimeout: acquireTimeout) { client, database in
             try await Migrator(directory: projectRoot + "/sql").migrate(client, logger: quietLogger)
             var configuration = AppConfiguration()
             configuration.sqlDirectory = projectRoot + "/sql"

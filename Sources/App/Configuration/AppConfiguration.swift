@@ -22,6 +22,8 @@ import Postgres
 ///   from the first `X-Forwarded-For` entry; set `true` only behind a proxy that overwrites that header.
 /// - `RETENTION_MONTHS` (default 12, 1 to 1200): months after an inspection's publication when its raw victim answers,
 ///   paper answers and sentencer notes are deleted (issue 11).
+/// - `MAX_CONCURRENT_REQUESTS` (default four per pooled connection, 1 to 100000): requests handled at once; one more
+///   is answered 503 "please try again" at once instead of queueing (issue 10). `/healthz` and `/assets` are not counted.
 public struct AppConfiguration: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -37,6 +39,13 @@ public struct AppConfiguration: Sendable {
     public var dataDirectory = ".data"
     public var poolSize = 10
     public var acquireTimeout: Duration = .seconds(10)
+    /// `MAX_CONCURRENT_REQUESTS`; nil means `requestsPerConnection` for each pooled connection.
+    public var maxConcurrentRequests: Int?
+    /// The default concurrency limit per pooled connection: enough queued work to keep every connection busy while
+    /// the admitted requests' latency stays within a few database round trips.
+    public static let requestsPerConnection = 4
+    /// Requests handled at once before more are refused with 503.
+    public var concurrencyLimit: Int { maxConcurrentRequests ?? poolSize * Self.requestsPerConnection }
     public var statementTimeout: Duration = .seconds(30)
     public var autoMigrate = true
     public var logLevel: Logger.Level = .info
@@ -130,6 +139,7 @@ public struct AppConfiguration: Sendable {
         if let value = text("DATA_DIR") { dataDirectory = value }
         if let value = try integer("DATABASE_POOL_SIZE", 1...200) { poolSize = value }
         if let value = try seconds("DATABASE_ACQUIRE_TIMEOUT", 0.01...600) { acquireTimeout = value }
+        if let value = try integer("MAX_CONCURRENT_REQUESTS", 1...100_000) { maxConcurrentRequests = value }
         if let value = try seconds("DATABASE_STATEMENT_TIMEOUT", 0...3600) { statementTimeout = value }
         if let value = try boolean("AUTO_MIGRATE") { autoMigrate = value }
         if let raw = text("LOG_LEVEL") {

@@ -30,6 +30,8 @@ public struct AppDependencies: Sendable {
     /// Called with the outcome of every daily retention run (counts by kind in `RetentionOutcome.totals`): the hook
     /// for a metrics counter. Does nothing unless set.
     public var onRetentionOutcome: @Sendable (RetentionOutcome) -> Void = { _ in }
+    /// Requests being handled, against `MAX_CONCURRENT_REQUESTS` (the load-shedding middleware's counter).
+    let requestLimit: ConcurrencyLimit
 
     public init(
         configuration: AppConfiguration,
@@ -53,6 +55,7 @@ public struct AppDependencies: Sendable {
         self.passwordPolicy = passwordPolicy
         self.throttlePolicy = throttlePolicy
         self.now = now
+        requestLimit = ConcurrencyLimit(limit: configuration.concurrencyLimit)
         importJobs = SurveyImportJobs(
             database: database,
             configuration: configuration,
@@ -109,6 +112,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
+    // Load shedding comes before anything that waits for the database, and after the headers every page carries.
+    router.add(middleware: LoadSheddingMiddleware(limit: dependencies.requestLimit, pages: ErrorPages(templates: dependencies.templates)))
     router.add(middleware: ErrorPageMiddleware(pages: ErrorPages(templates: dependencies.templates)))
     router.add(
         middleware: FileMiddleware(

@@ -4,8 +4,20 @@ import Postgres
 /// Plain HTML pages for errors: no stack traces, no detail beyond what the person can act on.
 struct ErrorPages: Sendable {
     let templates: Templates
+    /// The 503 page, rendered once: under overload it is the answer to most requests, so it must cost far less than
+    /// the work it turns away (rendered per request, a shed request cost about as much as serving a small page).
+    private let unavailable: Response
+
+    init(templates: Templates) {
+        self.templates = templates
+        unavailable = Self.render(templates, status: .serviceUnavailable, message: nil)
+    }
 
     func response(status: HTTPResponse.Status, message: String?) -> Response {
+        status == .serviceUnavailable ? unavailable : Self.render(templates, status: status, message: message)
+    }
+
+    private static func render(_ templates: Templates, status: HTTPResponse.Status, message: String?) -> Response {
         let (title, body): (String, String) =
             switch status.code {
             case 400: ("Sorry, there is a problem with your request", message ?? "Check what you entered and try again.")
