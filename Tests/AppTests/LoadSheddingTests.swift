@@ -29,6 +29,8 @@ struct LoadSheddingTests {
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] == "5")
                 #expect(response.text.contains("Please try again"))
+                // In Welsh too: a victim answering in Welsh gets this page without a session to choose the language.
+                #expect(response.text.contains(#"<div lang="cy">"#) && response.text.contains("Rhowch gynnig arall arni"))
             }
             try await client.execute(uri: "/assets/css/app.css", method: .get) { response in
                 #expect(response.status == .ok)

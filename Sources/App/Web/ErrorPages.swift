@@ -28,7 +28,16 @@ struct ErrorPages: Sendable {
             case 503: ("Sorry, the service is unavailable", "Nothing you have already submitted has been lost. Please try again in a few seconds.")
             default: ("Sorry, there is a problem with the service", "Please try again later.")
             }
-        var response = templates.page("error", ErrorPage(title: title, message: body), status: status)
+        // Victims may be answering in Welsh and the page has no session to tell: the 503 says it in both languages.
+        let welsh: (String, String)? =
+            status == .serviceUnavailable
+            ? ("Mae’n ddrwg gennym, nid yw’r gwasanaeth ar gael", "Nid oes dim a anfonwyd gennych eisoes wedi’i golli. Rhowch gynnig arall arni ymhen ychydig eiliadau.")
+            : nil
+        var response = templates.page(
+            "error",
+            ErrorPage(title: title, message: body, welshTitle: welsh?.0, welshMessage: welsh?.1),
+            status: status
+        )
         if status == .serviceUnavailable { response.headers[.retryAfter] = "5" }
         return response
     }
@@ -37,6 +46,8 @@ struct ErrorPages: Sendable {
 struct ErrorPage: Sendable {
     let title: String
     let message: String
+    var welshTitle: String? = nil
+    var welshMessage: String? = nil
 }
 
 /// Classifies errors that mean "the database is not reachable right now" (a restart, the pool exhausted).
