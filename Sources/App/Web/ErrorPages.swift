@@ -31,7 +31,10 @@ struct ErrorPages: Sendable {
         // Victims may be answering in Welsh and the page has no session to tell: the 503 says it in both languages.
         let welsh: (String, String)? =
             status == .serviceUnavailable
-            ? ("Mae’n ddrwg gennym, nid yw’r gwasanaeth ar gael", "Nid oes dim a anfonwyd gennych eisoes wedi’i golli. Rhowch gynnig arall arni ymhen ychydig eiliadau.")
+            ? (
+                "Mae’n ddrwg gennym, nid yw’r gwasanaeth ar gael",
+                "Nid oes dim a anfonwyd gennych eisoes wedi’i golli. Rhowch gynnig arall arni ymhen ychydig eiliadau."
+            )
             : nil
         var response = templates.page(
             "error",
