@@ -55,6 +55,7 @@ public final class SurveyImportJobs: Service, Sendable {
     private let stream: AsyncStream<Work>
     private let continuation: AsyncStream<Work>.Continuation
     private let logger: Logger
+    private let metrics: AppMetrics?
     static let keep = 50
 
     /// Makes the job runner. The upload folder (IMPORT_DIR) is created when the first upload arrives.
@@ -62,7 +63,8 @@ public final class SurveyImportJobs: Service, Sendable {
         database: PostgresClient,
         configuration: AppConfiguration,
         logger: Logger,
-        auditHook: @escaping SurveyImportAuditHook = { _, _ in }
+        auditHook: @escaping SurveyImportAuditHook = { _, _ in },
+        metrics: AppMetrics? = nil
     ) {
         importer = SurveyImporter(database: database, logger: logger, auditHook: auditHook)
         codebookID = SurveyImportCommand.defaultCodebookID
@@ -70,6 +72,7 @@ public final class SurveyImportJobs: Service, Sendable {
         maxBytes = configuration.importMaxUploadBytes
         directory = configuration.resolvedImportDirectory
         self.logger = logger
+        self.metrics = metrics
         (stream, continuation) = AsyncStream.makeStream(of: Work.self)
     }
 
@@ -163,6 +166,7 @@ public final class SurveyImportJobs: Service, Sendable {
             let outcome = try await importer.run(request) { progress in
                 _ = self.update(id) { $0.progress = progress }
             }
+            if !dryRun { metrics?.recordImport(outcome: outcome.succeeded ? .imported : .rejected, rowsImported: outcome.rowsImported) }
             _ = update(id) { job in
                 job.outcome = outcome
                 if let failure = outcome.failure {
@@ -173,12 +177,14 @@ public final class SurveyImportJobs: Service, Sendable {
                 }
             }
         } catch let failure as SurveyImportFailure {
+            if !dryRun { metrics?.recordImport(outcome: .failed, rowsImported: 0) }
             _ = update(id) { job in
                 job.phase = .failed
                 job.failure = failure.description
             }
         } catch {
             logger.error("survey import job failed", metadata: ["import.job": "\(id)", "error": "\(error)"])
+            if !dryRun { metrics?.recordImport(outcome: .failed, rowsImported: 0) }
             _ = update(id) { job in
                 job.phase = .failed
                 job.failure = "the import stopped because of a problem with the service; nothing was imported"

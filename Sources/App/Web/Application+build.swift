@@ -24,6 +24,8 @@ public struct AppDependencies: Sendable {
     public let staffRoutes = StaffRouteCatalogue()
     /// The background jobs behind the survey upload page (a Service the application runs).
     public let importJobs: SurveyImportJobs
+    /// The Prometheus metrics `GET /metrics` serves (one registry per application).
+    public let metrics: AppMetrics
 
     public init(
         configuration: AppConfiguration,
@@ -34,6 +36,7 @@ public struct AppDependencies: Sendable {
         logger: Logger,
         passwordPolicy: PasswordPolicy,
         throttlePolicy: ThrottlePolicy = ThrottlePolicy(),
+        metrics: AppMetrics = AppMetrics(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
@@ -45,11 +48,15 @@ public struct AppDependencies: Sendable {
         self.passwordPolicy = passwordPolicy
         self.throttlePolicy = throttlePolicy
         self.now = now
+        self.metrics = metrics
+        // The pool reports each lease's wait to these metrics.
+        database.observe(with: metrics.poolObserver)
         importJobs = SurveyImportJobs(
             database: database,
             configuration: configuration,
             logger: logger,
-            auditHook: SurveyImportAudit.hook(AuditLog(database: database, now: now))
+            auditHook: SurveyImportAudit.hook(AuditLog(database: database, now: now)),
+            metrics: metrics
         )
     }
 
@@ -83,13 +90,32 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
             logger: dependencies.logger
         )
     )
+    if let metricsApplication = buildMetricsApplication(dependencies) { app.addServices(metricsApplication) }
     return app
+}
+
+/// The operators' metrics listener (`METRICS_HOST`:`METRICS_PORT`), serving only `/metrics`; nil when `METRICS_PORT`
+/// is not set. A second Hummingbird application run as a service of the first, so both start and stop together.
+public func buildMetricsApplication(_ dependencies: AppDependencies) -> Application<RouterResponder<AppRequestContext>>? {
+    let configuration = dependencies.configuration
+    guard let port = configuration.metricsPort, let token = configuration.metricsToken else { return nil }
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(metrics: dependencies.metrics))
+    MetricsRoutes(dependencies: dependencies, token: token).register(on: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.metricsHost, port: port), serverName: nil),
+        onServerRunning: { channel in
+            dependencies.logger.info("metrics listening", metadata: ["http.address": "\(channel.localAddress?.description ?? "?")"])
+        },
+        logger: dependencies.logger
+    )
 }
 
 /// The router on its own, for tests that drive it without a socket.
 public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: RequestLogMiddleware(metrics: dependencies.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorPageMiddleware(pages: ErrorPages(templates: dependencies.templates)))
     router.add(
@@ -101,6 +127,10 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         )
     )
     HomeRoutes(dependencies: dependencies).register(on: router)
+    // With METRICS_PORT the metrics are served on their own listener only (buildMetricsApplication).
+    if let token = dependencies.configuration.metricsToken, dependencies.configuration.metricsPort == nil {
+        MetricsRoutes(dependencies: dependencies, token: token).register(on: router)
+    }
     VictimRoutes(dependencies: dependencies).register(on: router)
     // Staff pages: each declares the permission it needs on the one staff group (sessions, CSRF).
     let staff = StaffRouter(router: router, dependencies: dependencies)
