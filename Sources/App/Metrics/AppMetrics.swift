@@ -58,7 +58,8 @@ public struct AppMetrics: Sendable {
     // MARK: HTTP
 
     /// Counts one request and its duration under its route pattern. `route` is the router's pattern
-    /// (`context.endpointPath`); nil and Hummingbird's "NotFound" become `unmatched`, static files `/assets`.
+    /// (`context.endpointPath`, written like `/q/{token}`); nil and Hummingbird's "NotFound" become `unmatched`,
+    /// static files `/assets`.
     func recordRequest(method: String, route: String?, status: Int, duration: Duration) {
         let method = Self.methods.contains(method) ? method : "other"
         let route = Self.routeLabel(route)
