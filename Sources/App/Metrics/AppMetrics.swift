@@ -2,6 +2,7 @@ import Forms
 import Foundation
 import Postgres
 import Prometheus
+import Synchronization
 
 /// The service's Prometheus metrics: one registry per application (tests build many applications in one process, so
 /// nothing goes through the global `MetricsSystem`), and the named metrics the code records into.
@@ -19,6 +20,7 @@ public struct AppMetrics: Sendable {
     private let poolAcquireWait: DurationHistogram
     private let poolAcquireTimeouts: Counter
     private let importRows: Counter
+    private let requestSeries = RequestSeries()
 
     /// Request latency buckets, 5 ms to 10 s.
     static let requestBuckets: [Duration] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map { .milliseconds($0) }
@@ -51,7 +53,7 @@ public struct AppMetrics: Sendable {
     }
 
     /// A metric's name and help text (the registry's descriptor wants them split; whole names read better here).
-    private static func name(_ name: String, _ help: String) -> MetricNameDescriptor {
+    fileprivate static func name(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
@@ -61,17 +63,41 @@ public struct AppMetrics: Sendable {
     /// (`context.endpointPath`, written like `/q/{token}`); nil and Hummingbird's "NotFound" become `unmatched`,
     /// static files `/assets`.
     func recordRequest(method: String, route: String?, status: Int, duration: Duration) {
-        let method = Self.methods.contains(method) ? method : "other"
-        let route = Self.routeLabel(route)
-        registry.makeCounter(
-            descriptor: Self.name("http_requests_total", "HTTP requests by method, route pattern and status"),
-            labels: [("method", method), ("route", route), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration_seconds", "HTTP request durations by method and route pattern"),
-            labels: [("method", method), ("route", route)],
-            buckets: Self.requestBuckets
-        ).record(duration)
+        let key = RequestSeries.Key(method: Self.methods.contains(method) ? method : "other", route: Self.routeLabel(route), status: status)
+        let (requests, durations) = requestSeries.series(key, registry: registry)
+        requests.increment()
+        durations.record(duration)
+    }
+
+    /// The request metrics by label set, so a request costs one lock and one lookup rather than the registry's
+    /// name-and-labels lookup for each of its two metrics.
+    private final class RequestSeries: Sendable {
+        struct Key: Hashable {
+            let method: String
+            let route: String
+            let status: Int
+        }
+
+        private let known = Mutex<[Key: (Counter, DurationHistogram)]>([:])
+
+        func series(_ key: Key, registry: PrometheusCollectorRegistry) -> (Counter, DurationHistogram) {
+            known.withLock { known in
+                if let series = known[key] { return series }
+                let series = (
+                    registry.makeCounter(
+                        descriptor: AppMetrics.name("http_requests_total", "HTTP requests by method, route pattern and status"),
+                        labels: [("method", key.method), ("route", key.route), ("status", String(key.status))]
+                    ),
+                    registry.makeDurationHistogram(
+                        descriptor: AppMetrics.name("http_request_duration_seconds", "HTTP request durations by method and route pattern"),
+                        labels: [("method", key.method), ("route", key.route)],
+                        buckets: AppMetrics.requestBuckets
+                    )
+                )
+                known[key] = series
+                return series
+            }
+        }
     }
 
     static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
