@@ -60,6 +60,9 @@ struct Serve: AsyncParsableCommand {
         var configuration = try Setup.configuration()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
+        if let port, port == configuration.metricsPort {
+            Setup.fail("--port must differ from METRICS_PORT (\(port)): the metrics listener is separate from the public one")
+        }
         do {
             try await Server.run(configuration, logger: Logger(label: "stakeholder-views"))
         } catch {

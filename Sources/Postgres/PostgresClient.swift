@@ -26,17 +26,23 @@ public final class PostgresClient: Sendable {
         var closed = false
         var totalWaits = 0
         var timeouts = 0
+        var observer: (any PostgresPoolObserver)?
     }
 
-    /// A moment's view of the pool, for metrics and health pages.
+    /// A moment's view of the pool, for metrics and health pages (one lock, no allocation).
     public struct Statistics: Sendable {
+        /// The pool's capacity: the most connections it opens.
         public var size: Int
+        /// Connections lent out now.
         public var inUse: Int
+        /// Callers waiting for a connection now.
         public var waiting: Int
         /// Leases that had to wait since the pool started.
         public var totalWaits: Int
         /// Waits that ended in `.poolTimeout` since the pool started.
         public var timeouts: Int
+        /// Connections not lent out (opened or not yet opened: connections open lazily).
+        public var idle: Int { size - inUse }
     }
 
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -54,6 +60,7 @@ public final class PostgresClient: Sendable {
         self.state = Mutex(PoolState(idle: Array(slots.indices.reversed())))
     }
 
+    /// The pool's state now.
     public var statistics: Statistics {
         state.withLock { state in
             Statistics(
@@ -64,6 +71,12 @@ public final class PostgresClient: Sendable {
                 timeouts: state.timeouts
             )
         }
+    }
+
+    /// Tells `observer` about every lease from now on (nil stops it): how long each caller waited for a connection and
+    /// which waits timed out. The observer is called outside the pool's lock, on the caller's task, so it must be cheap.
+    public func observe(with observer: (any PostgresPoolObserver)?) {
+        state.withLock { $0.observer = observer }
     }
 
     @discardableResult
@@ -133,23 +146,26 @@ public final class PostgresClient: Sendable {
             case wait
             case closed
         }
-        let immediate: Outcome = state.withLock { state in
-            if state.closed { return .closed }
-            if let slot = state.idle.popLast() { return .slot(slot) }
-            return .wait
+        let (immediate, observer): (Outcome, (any PostgresPoolObserver)?) = state.withLock { state in
+            if state.closed { return (.closed, nil) }
+            if let slot = state.idle.popLast() { return (.slot(slot), state.observer) }
+            return (.wait, nil)
         }
         switch immediate {
-        case .slot(let slot): return slot
+        case .slot(let slot):
+            observer?.connectionAcquired(waited: .zero)
+            return slot
         case .closed: throw PostgresError.client(.poolClosed, "the database pool has been shut down")
         case .wait: break
         }
+        let started = ContinuousClock.now
         let id = state.withLock { state in
             state.nextWaiterID += 1
             state.totalWaits += 1
             return state.nextWaiterID
         }
         let timeout = configuration.acquireTimeout
-        return try await withTaskCancellationHandler {
+        let slot = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
                 let handedOver: Int?? = state.withLock { state in
                     if state.closed { return .some(nil) }
@@ -165,17 +181,20 @@ public final class PostgresClient: Sendable {
                 case .none:
                     Task { [self] in
                         try? await Task.sleep(for: timeout)
-                        self.expire(id, after: timeout)
+                        self.expire(id, after: timeout, started: started)
                     }
                 }
             }
         } onCancel: {
-            self.removeWaiter(id)?.resume(throwing: CancellationError())
+            self.removeWaiter(id)?.continuation.resume(throwing: CancellationError())
         }
+        state.withLock { $0.observer }?.connectionAcquired(waited: ContinuousClock.now - started)
+        return slot
     }
 
-    private func expire(_ id: UInt64, after timeout: Duration) {
-        guard let continuation = removeWaiter(id, countTimeout: true) else { return }
+    private func expire(_ id: UInt64, after timeout: Duration, started: ContinuousClock.Instant) {
+        guard let (continuation, observer) = removeWaiter(id, countTimeout: true) else { return }
+        observer?.acquireTimedOut(waited: ContinuousClock.now - started)
         logger.warning("database pool exhausted", metadata: ["db.pool.size": "\(slots.count)"])
         continuation.resume(
             throwing: PostgresError.client(
@@ -186,11 +205,14 @@ public final class PostgresClient: Sendable {
         )
     }
 
-    private func removeWaiter(_ id: UInt64, countTimeout: Bool = false) -> CheckedContinuation<Int, any Error>? {
+    private func removeWaiter(
+        _ id: UInt64,
+        countTimeout: Bool = false
+    ) -> (continuation: CheckedContinuation<Int, any Error>, observer: (any PostgresPoolObserver)?)? {
         state.withLock { state in
             guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             if countTimeout { state.timeouts += 1 }
-            return state.waiters.remove(at: index).continuation
+            return (state.waiters.remove(at: index).continuation, state.observer)
         }
     }
 
@@ -202,4 +224,13 @@ public final class PostgresClient: Sendable {
         }
         waiter?.continuation.resume(returning: slot)
     }
+}
+
+/// Watches a pool's leases, for metrics. Both methods are called outside the pool's lock on the caller's task: keep
+/// them cheap (a counter or histogram update) and never call back into the pool.
+public protocol PostgresPoolObserver: Sendable {
+    /// A caller got a connection after waiting `waited` (`.zero` when one was free at once).
+    func connectionAcquired(waited: Duration)
+    /// A caller gave up after waiting `waited` for a connection and got `.poolTimeout`.
+    func acquireTimedOut(waited: Duration)
 }

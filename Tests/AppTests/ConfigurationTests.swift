@@ -67,3 +67,51 @@ struct ConfigurationTests {
         #expect(try AppConfiguration(environment: [:]).reportDatabaseURL == nil)
     }
 }
+
+@Suite("Configuration: metrics")
+struct MetricsConfigurationTests {
+    static let token = String(repeating: "a1", count: 16)
+
+    @Test("metrics are off unless METRICS_TOKEN is set; then on the public port unless METRICS_PORT moves them")
+    func settings() throws {
+        let none = try AppConfiguration(environment: [:])
+        #expect(none.metricsToken == nil)
+        #expect(none.metricsPort == nil)
+        #expect(none.metricsHost == "127.0.0.1")
+        let token = try AppConfiguration(environment: ["METRICS_TOKEN": Self.token])
+        #expect(token.metricsToken == Self.token)
+        #expect(token.metricsPort == nil)
+        let port = try AppConfiguration(environment: ["METRICS_TOKEN": Self.token, "METRICS_PORT": "9464", "METRICS_HOST": "10.0.0.5"])
+        #expect(port.metricsPort == 9464)
+        #expect(port.metricsHost == "10.0.0.5")
+    }
+
+    @Test(
+        "bad metrics settings are refused with one line naming the variable, and a token is never repeated",
+        arguments: [
+            (["METRICS_TOKEN": "short-token"], "METRICS_TOKEN must be at least 32"),
+            (["METRICS_TOKEN": String(repeating: "x", count: 31)], "METRICS_TOKEN must be at least 32"),
+            (["METRICS_TOKEN": String(repeating: "x", count: 20) + " " + String(repeating: "y", count: 20)], "METRICS_TOKEN must be"),
+            (["METRICS_TOKEN": String(repeating: "é", count: 40)], "METRICS_TOKEN must be"),
+            (["METRICS_PORT": "9464"], "METRICS_PORT needs METRICS_TOKEN"),
+            (["METRICS_TOKEN": token, "METRICS_PORT": "0"], "METRICS_PORT must be a whole number from 1 to 65535"),
+            (["METRICS_TOKEN": token, "METRICS_PORT": "metrics"], "METRICS_PORT must be a whole number"),
+            (["METRICS_TOKEN": token, "METRICS_PORT": "8080"], "METRICS_PORT must differ from PORT (8080)"),
+            (["METRICS_TOKEN": token, "PORT": "9000", "METRICS_PORT": "9000"], "METRICS_PORT must differ from PORT (9000)"),
+        ]
+    )
+    func refused(environment: [String: String], message: String) {
+        #expect {
+            try AppConfiguration(environment: environment)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(message) && !text.contains("\n") && !(environment["METRICS_TOKEN"].map { text.contains($0) } ?? false)
+        }
+    }
+
+    @Test("a 32-character token is the shortest accepted")
+    func shortestToken() throws {
+        let token = String(repeating: "z", count: AppConfiguration.minimumMetricsTokenLength)
+        #expect(try AppConfiguration(environment: ["METRICS_TOKEN": token]).metricsToken == token)
+    }
+}

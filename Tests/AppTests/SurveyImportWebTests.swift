@@ -22,7 +22,12 @@ struct SurveyImportWebTests {
             configuration.importDirectory = folder
         }
         try await TestApp.run(configure: configure) { _, testApp in
-            let jobs = SurveyImportJobs(database: testApp.db, configuration: testApp.dependencies.configuration, logger: quietLogger)
+            let jobs = SurveyImportJobs(
+                database: testApp.db,
+                configuration: testApp.dependencies.configuration,
+                logger: quietLogger,
+                metrics: testApp.dependencies.metrics
+            )
             let router = Router(context: AppRequestContext.self)
             SurveyImportRoutes(dependencies: testApp.dependencies, jobs: jobs).register(on: router.group())
             let app = Application(router: router, logger: quietLogger)

@@ -1,7 +1,19 @@
 import Foundation
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
+
+/// Records what a pool tells its observer.
+final class RecordingPoolObserver: PostgresPoolObserver {
+    private let seen = Mutex<(waits: [Duration], timeouts: [Duration])>(([], []))
+
+    var waits: [Duration] { seen.withLock { $0.waits } }
+    var timeouts: [Duration] { seen.withLock { $0.timeouts } }
+
+    func connectionAcquired(waited: Duration) { seen.withLock { $0.waits.append(waited) } }
+    func acquireTimedOut(waited: Duration) { seen.withLock { $0.timeouts.append(waited) } }
+}
 
 @Suite("Transactions, errors, pool limits, broken connections, cancellation and COPY")
 struct BehaviourTests {
@@ -57,6 +69,8 @@ struct BehaviourTests {
     @Test("when every connection is busy, a caller gets the pool-timeout error instead of waiting for ever")
     func poolExhaustion() async throws {
         try await withTestDatabase(poolSize: 1, acquireTimeout: .milliseconds(200)) { db, _ in
+            let observer = RecordingPoolObserver()
+            db.observe(with: observer)
             let (held, release) = AsyncStream.makeStream(of: Void.self)
             let (started, signalStarted) = AsyncStream.makeStream(of: Void.self)
             let holder = Task {
@@ -75,6 +89,11 @@ struct BehaviourTests {
                 #expect(error.description.contains("pool size 1"))
             }
             #expect(db.statistics.timeouts == 1)
+            #expect(db.statistics.inUse == 1 && db.statistics.idle == 0 && db.statistics.size == 1)
+            // The observer saw the holder's lease (no wait) and the timed-out wait, which lasted the acquire timeout.
+            #expect(observer.waits == [.zero])
+            #expect(observer.timeouts.count == 1)
+            #expect(observer.timeouts.allSatisfy { $0 >= .milliseconds(200) })
             release.yield()
             release.finish()
             try await holder.value
@@ -86,6 +105,8 @@ struct BehaviourTests {
     @Test("waiting callers are served in turn when connections come back")
     func waitersAreServed() async throws {
         try await withTestDatabase(poolSize: 2) { db, _ in
+            let observer = RecordingPoolObserver()
+            db.observe(with: observer)
             let total = try await withThrowingTaskGroup(of: Int.self) { group in
                 for n in 1...40 {
                     group.addTask { try await db.query("SELECT \(n)::int AS n, pg_sleep(0.005)")[0].decode("n", as: Int.self) }
@@ -94,6 +115,10 @@ struct BehaviourTests {
             }
             #expect(total == (1...40).reduce(0, +))
             #expect(db.statistics.inUse == 0)
+            // Every lease is observed once; with 40 callers on 2 connections many had to wait.
+            #expect(observer.waits.count == 40)
+            #expect(observer.waits.filter { $0 > .zero }.count >= 10)
+            #expect(observer.timeouts.isEmpty)
         }
     }
 

@@ -12,6 +12,8 @@ public enum DatabaseBenchmark {
             configuration: PostgresConfiguration(connectionString: connectionString, poolSize: clients, statementTimeout: nil),
             logger: logger
         )
+        // Every lease is observed for the pool metrics, as in `serve`, so the figure includes their cost.
+        client.observe(with: AppMetrics().poolObserver)
         // Open every connection before timing, as pgbench reports tps "without initial connection time".
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<clients { group.addTask { try await client.execute("SELECT pg_sleep(0.05)") } }

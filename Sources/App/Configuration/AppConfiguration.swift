@@ -24,6 +24,14 @@ import Postgres
 ///   paper answers and sentencer notes are deleted (issue 11).
 /// - `MAX_CONCURRENT_REQUESTS` (default four per pooled connection, 1 to 100000): requests handled at once; one more
 ///   is answered 503 "please try again" at once instead of queueing (issue 10). `/healthz` and `/assets` are not counted.
+///
+/// Metrics (issue 11) add:
+/// - `METRICS_TOKEN` (unset by default: no metrics endpoint, `/metrics` is a 404 like any unknown page): turns on
+///   `GET /metrics` (Prometheus text format) for requests with `Authorization: Bearer METRICS_TOKEN`; anything else
+///   gets a 401. At least 32 characters, printable ASCII without spaces (`openssl rand -hex 32` makes one).
+/// - `METRICS_PORT` (unset by default; 1 to 65535, not PORT, needs `METRICS_TOKEN`): serves `/metrics` on a listener
+///   of its own instead of the public port, where `/metrics` is then a 404.
+/// - `METRICS_HOST` (default `127.0.0.1`): the address that listener binds.
 public struct AppConfiguration: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -83,6 +91,15 @@ public struct AppConfiguration: Sendable {
 
     /// RETENTION_MONTHS: months after publication when an inspection's raw answers and notes are deleted (issue 11).
     public var retentionMonths = 12
+    // Metrics (issue 11).
+    /// METRICS_TOKEN: the bearer token `/metrics` asks for; nil turns the endpoint off.
+    public var metricsToken: String?
+    /// METRICS_PORT: serve `/metrics` on its own listener at this port (and not on the public port).
+    public var metricsPort: Int?
+    /// METRICS_HOST: the address of the metrics listener.
+    public var metricsHost = "127.0.0.1"
+    /// The shortest METRICS_TOKEN accepted.
+    public static let minimumMetricsTokenLength = 32
 
     /// The folder for uploaded survey files.
     public var resolvedImportDirectory: String { importDirectory.isEmpty ? dataDirectory + "/imports" : importDirectory }
@@ -171,6 +188,26 @@ public struct AppConfiguration: Sendable {
         if let value = try integer("IMPORT_MAX_UPLOAD_BYTES", 1...(1 << 40)) { importMaxUploadBytes = value }
         if let value = text("IMPORT_DIR") { importDirectory = value }
         if let value = try integer("RETENTION_MONTHS", 1...1200) { retentionMonths = value }
+        // Metrics (issue 11). The token is never repeated in a message.
+        if let value = text("METRICS_TOKEN") {
+            guard value.utf8.count >= Self.minimumMetricsTokenLength, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw Invalid(
+                    description: "METRICS_TOKEN must be at least \(Self.minimumMetricsTokenLength) printable ASCII characters without spaces "
+                        + "(for example from `openssl rand -hex 32`)"
+                )
+            }
+            metricsToken = value
+        }
+        if let value = text("METRICS_HOST") { metricsHost = value }
+        if let value = try integer("METRICS_PORT", 1...65535) {
+            guard metricsToken != nil else {
+                throw Invalid(description: "METRICS_PORT needs METRICS_TOKEN: the metrics listener serves only requests with the operator's token")
+            }
+            guard value != port else {
+                throw Invalid(description: "METRICS_PORT must differ from PORT (\(port)): the metrics listener is separate from the public one")
+            }
+            metricsPort = value
+        }
     }
 
     /// Where victims reach the service: `PUBLIC_BASE_URL`, or http://HOST:PORT.

@@ -117,6 +117,7 @@ struct PaperReturnRoutes: Sendable {
                 on: connection
             )
         }
+        dependencies.metrics.recordSubmission(channel: .paper, language: language)
         return try await page(session, inspection, language: language, provider: nil, answers: [:], errors: [], stored: true)
     }
 }

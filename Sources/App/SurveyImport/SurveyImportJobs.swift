@@ -103,6 +103,7 @@ public final class SurveyImportJobs: Service, Sendable {
     private let wakeContinuation: AsyncStream<Void>.Continuation
     private let beatInterval: Duration
     private let logger: Logger
+    private let metrics: AppMetrics?
 
     /// Makes the job runner. The upload folder (IMPORT_DIR) is created when the first upload arrives.
     public init(
@@ -110,7 +111,8 @@ public final class SurveyImportJobs: Service, Sendable {
         configuration: AppConfiguration,
         logger: Logger,
         auditHook: @escaping SurveyImportAuditHook = { _, _ in },
-        beatInterval: Duration = .seconds(1)
+        beatInterval: Duration = .seconds(1),
+        metrics: AppMetrics? = nil
     ) {
         self.database = database
         importer = SurveyImporter(database: database, logger: logger, auditHook: auditHook)
@@ -122,6 +124,7 @@ public final class SurveyImportJobs: Service, Sendable {
         self.beatInterval = beatInterval
         self.logger = logger
         (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.metrics = metrics
     }
 
     /// The largest file accepted.
@@ -338,6 +341,7 @@ public final class SurveyImportJobs: Service, Sendable {
             let outcome = try await importer.run(request) { progress in
                 self.running.withLock { if $0?.id == id { $0?.progress = progress } }
             }
+            if !dryRun { metrics?.recordImport(outcome: outcome.succeeded ? .imported : .rejected, rowsImported: outcome.rowsImported) }
             summary = Summary(outcome)
             problemsFile = outcome.problemCount > 0 ? outcome.problemsPath ?? problemsPath(id) : nil
             if let refused = outcome.failure {
@@ -347,10 +351,12 @@ public final class SurveyImportJobs: Service, Sendable {
                 phase = dryRun ? .checked : .imported
             }
         } catch let refused as SurveyImportFailure {
+            if !dryRun { metrics?.recordImport(outcome: .failed, rowsImported: 0) }
             phase = .failed
             failure = refused.description
         } catch {
             logger.error("survey import job failed", metadata: ["import.job": "\(job.id)", "error": "\(error)"])
+            if !dryRun { metrics?.recordImport(outcome: .failed, rowsImported: 0) }
             phase = .failed
             failure = "the import stopped because of a problem with the service; nothing was imported"
         }

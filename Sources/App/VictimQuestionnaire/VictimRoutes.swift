@@ -318,6 +318,7 @@ struct VictimRoutes: Sendable {
         switch outcome {
         case .stored:
             context.logger.info("victim response stored", metadata: ["inspection.id": "\(journey.invitation.inspectionID)"])
+            dependencies.metrics.recordSubmission(channel: .online, language: lang)
             return .redirect(to: "/questionnaire/done", type: .normal)
         case .alreadySubmitted:
             return .redirect(to: "/questionnaire/done", type: .normal)

@@ -27,11 +27,10 @@ public struct AppDependencies: Sendable {
     public let staffRoutes = StaffRouteCatalogue()
     /// The background jobs behind the survey upload page (a Service the application runs).
     public let importJobs: SurveyImportJobs
-    /// Called with the outcome of every daily retention run (counts by kind in `RetentionOutcome.totals`): the hook
-    /// for a metrics counter. Does nothing unless set.
-    public var onRetentionOutcome: @Sendable (RetentionOutcome) -> Void = { _ in }
     /// Requests being handled, against `MAX_CONCURRENT_REQUESTS` (the load-shedding middleware's counter).
     let requestLimit: ConcurrencyLimit
+    /// The Prometheus metrics `GET /metrics` serves (one registry per application).
+    public let metrics: AppMetrics
 
     public init(
         configuration: AppConfiguration,
@@ -43,6 +42,7 @@ public struct AppDependencies: Sendable {
         logger: Logger,
         passwordPolicy: PasswordPolicy,
         throttlePolicy: ThrottlePolicy = ThrottlePolicy(),
+        metrics: AppMetrics = AppMetrics(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
@@ -56,11 +56,15 @@ public struct AppDependencies: Sendable {
         self.throttlePolicy = throttlePolicy
         self.now = now
         requestLimit = ConcurrencyLimit(limit: configuration.concurrencyLimit)
+        self.metrics = metrics
+        // The pool reports each lease's wait to these metrics.
+        database.observe(with: metrics.poolObserver)
         importJobs = SurveyImportJobs(
             database: database,
             configuration: configuration,
             logger: logger,
-            auditHook: SurveyImportAudit.hook(AuditLog(database: database, now: now))
+            auditHook: SurveyImportAudit.hook(AuditLog(database: database, now: now)),
+            metrics: metrics
         )
     }
 
@@ -101,16 +105,35 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
             now: dependencies.now,
             interval: .seconds(24 * 3600),
             logger: dependencies.logger,
-            onOutcome: dependencies.onRetentionOutcome
+            onOutcome: { [metrics = dependencies.metrics] in metrics.recordRetention($0) }
         )
     )
+    if let metricsApplication = buildMetricsApplication(dependencies) { app.addServices(metricsApplication) }
     return app
+}
+
+/// The operators' metrics listener (`METRICS_HOST`:`METRICS_PORT`), serving only `/metrics`; nil when `METRICS_PORT`
+/// is not set. A second Hummingbird application run as a service of the first, so both start and stop together.
+public func buildMetricsApplication(_ dependencies: AppDependencies) -> Application<RouterResponder<AppRequestContext>>? {
+    let configuration = dependencies.configuration
+    guard let port = configuration.metricsPort, let token = configuration.metricsToken else { return nil }
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(metrics: dependencies.metrics))
+    MetricsRoutes(dependencies: dependencies, token: token).register(on: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.metricsHost, port: port), serverName: nil),
+        onServerRunning: { channel in
+            dependencies.logger.info("metrics listening", metadata: ["http.address": "\(channel.localAddress?.description ?? "?")"])
+        },
+        logger: dependencies.logger
+    )
 }
 
 /// The router on its own, for tests that drive it without a socket.
 public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: RequestLogMiddleware(metrics: dependencies.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     // Load shedding comes before anything that waits for the database, and after the headers every page carries.
     router.add(middleware: LoadSheddingMiddleware(limit: dependencies.requestLimit, pages: ErrorPages(templates: dependencies.templates)))
@@ -124,6 +147,10 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         )
     )
     HomeRoutes(dependencies: dependencies).register(on: router)
+    // With METRICS_PORT the metrics are served on their own listener only (buildMetricsApplication).
+    if let token = dependencies.configuration.metricsToken, dependencies.configuration.metricsPort == nil {
+        MetricsRoutes(dependencies: dependencies, token: token).register(on: router)
+    }
     VictimRoutes(dependencies: dependencies).register(on: router)
     // Staff pages: each declares the permission it needs on the one staff group (sessions, CSRF).
     let staff = StaffRouter(router: router, dependencies: dependencies)

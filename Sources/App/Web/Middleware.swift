@@ -4,8 +4,11 @@ import Hummingbird
 import Logging
 
 /// Logs one line per request: method, route pattern (never the raw path, which may hold a questionnaire token),
-/// status and duration. The request id Hummingbird puts in the context logger is on every line.
+/// status and duration, and counts it in the metrics under the same pattern. The request id Hummingbird puts in the
+/// context logger is on every line.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: AppMetrics
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         do {
@@ -24,6 +27,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let milliseconds = elapsed.seconds * 1000
+        metrics.recordRequest(method: request.method.rawValue, route: context.endpointPath, status: status, duration: elapsed)
         context.logger.info(
             "request",
             metadata: [
