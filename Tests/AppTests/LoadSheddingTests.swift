@@ -36,6 +36,11 @@ struct LoadSheddingTests {
                 #expect(response.status == .ok)
             }
             #expect(limit.shed == 1)
+            // The operator sees it: the shed counter moved and the in-flight gauge shows the held request.
+            let scrape = app.dependencies.metrics.render(pool: app.db.statistics, requests: limit)
+            #expect(scrape.contains("http_requests_shed_total 1\n"))
+            #expect(scrape.contains("http_requests_in_flight 1.0\n") || scrape.contains("http_requests_in_flight 1\n"))
+            #expect(scrape.contains("http_requests_in_flight_limit 1"))
             #expect(app.db.statistics.timeouts == 0, "the 503 came from shedding, not from waiting for the pool")
             releasing.finish()
             try await holder.value

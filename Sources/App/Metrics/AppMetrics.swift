@@ -20,6 +20,9 @@ public struct AppMetrics: Sendable {
     private let poolAcquireWait: DurationHistogram
     private let poolAcquireTimeouts: Counter
     private let importRows: Counter
+    private let requestsInFlight: Gauge
+    private let requestsInFlightLimit: Gauge
+    private let requestsShed: Counter
     private let requestSeries = RequestSeries()
 
     /// Request latency buckets, 5 ms to 10 s.
@@ -45,6 +48,13 @@ public struct AppMetrics: Sendable {
             descriptor: Self.name("db_pool_acquire_timeouts_total", "Leases that gave up waiting for a database connection")
         )
         importRows = registry.makeCounter(descriptor: Self.name("survey_import_rows_total", "Service-user survey rows imported"))
+        requestsInFlight = registry.makeGauge(descriptor: Self.name("http_requests_in_flight", "Requests being handled now"))
+        requestsInFlightLimit = registry.makeGauge(
+            descriptor: Self.name("http_requests_in_flight_limit", "MAX_CONCURRENT_REQUESTS: one request more is answered 503")
+        )
+        requestsShed = registry.makeCounter(
+            descriptor: Self.name("http_requests_shed_total", "Requests answered 503 at once because MAX_CONCURRENT_REQUESTS were in flight")
+        )
         // Counters with labels appear on the first scrape at zero, so dashboards and alerts see them before they move.
         for channel in SubmissionChannel.allCases {
             for language in Language.allCases { _ = submissions(channel: channel, language: language) }
@@ -193,9 +203,14 @@ public struct AppMetrics: Sendable {
 
     // MARK: Exposition
 
-    /// The text exposition format of every metric, with the pool's gauges read now.
-    func render(pool: PostgresClient.Statistics) -> String {
+    /// Counts one request refused by load shedding.
+    func recordShed() { requestsShed.increment() }
+
+    /// The text exposition format of every metric, with the pool's and the request limit's gauges read now.
+    func render(pool: PostgresClient.Statistics, requests: ConcurrencyLimit) -> String {
         recordPool(pool)
+        requestsInFlight.set(Double(requests.current))
+        requestsInFlightLimit.set(Double(requests.limit))
         return registry.emitToString()
     }
 }

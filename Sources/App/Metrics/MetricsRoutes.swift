@@ -7,6 +7,7 @@ import Postgres
 struct MetricsRoutes: Sendable {
     let metrics: AppMetrics
     let database: PostgresClient
+    let requests: ConcurrencyLimit
     /// The SHA-256 of METRICS_TOKEN: the request's token is hashed and compared in constant time, so neither the
     /// token's characters nor its length show in the time a refusal takes.
     let tokenDigest: Data
@@ -16,6 +17,7 @@ struct MetricsRoutes: Sendable {
     init(dependencies: AppDependencies, token: String) {
         metrics = dependencies.metrics
         database = dependencies.database
+        requests = dependencies.requestLimit
         tokenDigest = SecretToken.sha256(token)
     }
 
@@ -25,7 +27,7 @@ struct MetricsRoutes: Sendable {
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: metrics.render(pool: database.statistics)))
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render(pool: database.statistics, requests: requests)))
             )
         }
     }

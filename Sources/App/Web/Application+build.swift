@@ -136,7 +136,13 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     router.add(middleware: RequestLogMiddleware(metrics: dependencies.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     // Load shedding comes before anything that waits for the database, and after the headers every page carries.
-    router.add(middleware: LoadSheddingMiddleware(limit: dependencies.requestLimit, pages: ErrorPages(templates: dependencies.templates)))
+    router.add(
+        middleware: LoadSheddingMiddleware(
+            limit: dependencies.requestLimit,
+            pages: ErrorPages(templates: dependencies.templates),
+            metrics: dependencies.metrics
+        )
+    )
     router.add(middleware: ErrorPageMiddleware(pages: ErrorPages(templates: dependencies.templates)))
     router.add(
         middleware: FileMiddleware(
