@@ -102,6 +102,8 @@ let package = Package(
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            // Read by path from the checkout (ReportDemoTests), not bundled.
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
     ]
