@@ -48,6 +48,39 @@ struct HousekeepingTests {
         }
     }
 
+    @Test("survey-upload jobs and their problem lists go after a week, unless their instance is still beating")
+    func importJobsAge() async throws {
+        try await TestApp.run { _, app in
+            let now = app.clock.now
+            func job(_ name: String, created: TimeInterval, beat: TimeInterval) async throws {
+                try await app.db.execute(
+                    """
+                    INSERT INTO survey_import_job (id, file_name, survey_year, actor_name, instance_id, phase, created_at, heartbeat_at)
+                    VALUES (gen_random_uuid(), \(name), 2013, 'web', 'instance-a', 'checked',
+                            \(now.addingTimeInterval(-created)), \(now.addingTimeInterval(-beat)))
+                    """
+                )
+            }
+            let day: TimeInterval = 86_400
+            try await job("old.csv", created: 8 * day, beat: 8 * day)
+            try await job("old-but-live.csv", created: 8 * day, beat: 1)
+            try await job("recent.csv", created: 6 * day, beat: 6 * day)
+            try await app.db.execute(
+                """
+                INSERT INTO survey_import_job_problems (job_id, part, content)
+                SELECT id, 0, '\\x6c696e65'::bytea FROM survey_import_job WHERE file_name = 'old.csv'
+                """
+            )
+            let outcome = try await Housekeeping(database: app.db, now: { app.clock.now }).run()
+            #expect(outcome.importJobs == 1)
+            let left = try await app.db.query("SELECT file_name FROM survey_import_job ORDER BY file_name").map {
+                try $0.decode("file_name", as: String.self)
+            }
+            #expect(left == ["old-but-live.csv", "recent.csv"])
+            #expect(try await app.db.query("SELECT count(*) AS n FROM survey_import_job_problems")[0].decode("n", as: Int.self) == 0)
+        }
+    }
+
     @Test("two instances (two pools) at once: while one is cleaning up, the other's run does nothing", .timeLimit(.minutes(1)))
     func twoInstances() async throws {
         try await TestApp.run { client, app in

@@ -5,8 +5,9 @@ import ServiceLifecycle
 
 /// Regular clean-up of short-lived data, so that nothing about a victim's visit outlives its purpose:
 /// expired victim sessions, links whose questionnaire window has closed (marked expired, with their drafts and
-/// sessions deleted), and rate-limit counters from past windows. Runs under an advisory lock, so with several
-/// instances one does the work.
+/// sessions deleted), rate-limit counters from past windows, and survey-upload jobs older than a week (their problem
+/// lists quote values from the uploaded files). Runs under an advisory lock, so with several instances one does the
+/// work.
 public struct Housekeeping: Sendable {
     let database: PostgresClient
     let now: @Sendable () -> Date
@@ -22,11 +23,14 @@ public struct Housekeeping: Sendable {
         public var linksExpired = 0
         public var drafts = 0
         public var rateLimitRows = 0
+        public var importJobs = 0
         /// False when another instance held the lock and this run did nothing.
         public var ran = true
     }
 
     static let lockKey: Int64 = 7_215_003_010
+    /// How long a survey-upload job and its problem list are kept (a live job, which beats every second, never goes).
+    static let importJobAge: TimeInterval = 7 * 86_400
 
     /// Does one round of clean-up now.
     public func run() async throws -> Outcome {
@@ -42,6 +46,10 @@ public struct Housekeeping: Sendable {
             outcome.drafts = expired.drafts
             outcome.rateLimitRows = try await connection.execute(
                 "DELETE FROM rate_limit_hit WHERE window_start < \(now.addingTimeInterval(-86_400))"
+            )
+            let old = now.addingTimeInterval(-Self.importJobAge)
+            outcome.importJobs = try await connection.execute(
+                "DELETE FROM survey_import_job WHERE created_at < \(old) AND heartbeat_at < \(now.addingTimeInterval(-3600))"
             )
             return outcome
         }
@@ -64,6 +72,7 @@ struct HousekeepingService: Service {
                         metadata: [
                             "housekeeping.victim_sessions": "\(outcome.victimSessions)", "housekeeping.links_expired": "\(outcome.linksExpired)",
                             "housekeeping.drafts": "\(outcome.drafts)", "housekeeping.rate_limit_rows": "\(outcome.rateLimitRows)",
+                            "housekeeping.import_jobs": "\(outcome.importJobs)",
                         ]
                     )
                 }
