@@ -99,6 +99,10 @@ public final class SurveyImportJobs: Service, Sendable {
     public let instanceID: String
     /// The job this instance is running and its latest progress, written to the database by the heartbeat.
     private let running = Mutex<(id: UUID, progress: SurveyImportProgress?)?>(nil)
+    /// Jobs registered on this instance so far, and that count when a heartbeat last found none of them live: while
+    /// the two are equal this instance holds no live job and its beat skips the database.
+    private let registered = Atomic<Int>(0)
+    private let registeredWhenIdle = Atomic<Int>(0)
     private let wake: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
     private let beatInterval: Duration
@@ -153,6 +157,7 @@ public final class SurveyImportJobs: Service, Sendable {
             VALUES (\(uuid), \(fileName), \(year), \(actor.userID), \(actor.name), \(instanceID))
             """
         )
+        registered.add(1, ordering: .sequentiallyConsistent)
         try await database.execute(
             "DELETE FROM survey_import_job WHERE id IN (SELECT id FROM survey_import_job ORDER BY created_at DESC, id OFFSET \(Self.keep))"
         )
@@ -256,27 +261,35 @@ public final class SurveyImportJobs: Service, Sendable {
     }
 
     /// Every `beatInterval`: marks this instance's live jobs as alive, records the running job's progress, and looks
-    /// for work queued here through another instance.
+    /// for work queued here through another instance. An instance holding no live job (the usual case) skips all
+    /// three: only jobs registered here can be queued here.
     private func beat() async {
         while !Task.isCancelled {
-            do {
-                try await heartbeat()
-            } catch {
-                logger.warning("survey import heartbeat failed", metadata: ["error": "\(error)"])
+            let seen = registered.load(ordering: .sequentiallyConsistent)
+            if seen != registeredWhenIdle.load(ordering: .sequentiallyConsistent) {
+                do {
+                    let live = try await heartbeat()
+                    // A job registered during the heartbeat changes `registered`, so it is never mistaken for idle.
+                    if live == 0 && running.withLock({ $0 == nil }) { registeredWhenIdle.store(seen, ordering: .sequentiallyConsistent) }
+                } catch {
+                    logger.warning("survey import heartbeat failed", metadata: ["error": "\(error)"])
+                }
+                wakeContinuation.yield()
             }
-            wakeContinuation.yield()
             try? await Task.sleep(for: beatInterval)
         }
     }
 
-    func heartbeat() async throws {
-        try await database.execute(
+    /// Beats the heartbeat of this instance's live jobs and returns how many there are.
+    @discardableResult
+    func heartbeat() async throws -> Int {
+        let live = try await database.execute(
             """
             UPDATE survey_import_job SET heartbeat_at = clock_timestamp()
             WHERE instance_id = \(instanceID) AND phase IN ('queued', 'checking', 'checked', 'import_queued', 'importing')
             """
         )
-        guard let current = running.withLock({ $0 }), let progress = current.progress else { return }
+        guard let current = running.withLock({ $0 }), let progress = current.progress else { return live }
         let id = current.id
         try await database.execute(
             """
@@ -285,6 +298,7 @@ public final class SurveyImportJobs: Service, Sendable {
             WHERE id = \(id) AND instance_id = \(instanceID)
             """
         )
+        return live
     }
 
     /// Runs every job queued on this instance, oldest first.

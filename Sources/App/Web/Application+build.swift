@@ -135,15 +135,10 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: dependencies.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
+    let errorPages = ErrorPages(templates: dependencies.templates)
     // Load shedding comes before anything that waits for the database, and after the headers every page carries.
-    router.add(
-        middleware: LoadSheddingMiddleware(
-            limit: dependencies.requestLimit,
-            pages: ErrorPages(templates: dependencies.templates),
-            metrics: dependencies.metrics
-        )
-    )
-    router.add(middleware: ErrorPageMiddleware(pages: ErrorPages(templates: dependencies.templates)))
+    router.add(middleware: LoadSheddingMiddleware(limit: dependencies.requestLimit, pages: errorPages, metrics: dependencies.metrics))
+    router.add(middleware: ErrorPageMiddleware(pages: errorPages))
     router.add(
         middleware: FileMiddleware(
             dependencies.configuration.publicDirectory,
