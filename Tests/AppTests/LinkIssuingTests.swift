@@ -87,13 +87,13 @@ struct LinkIssuingTests {
             let fixtures = try await Fixtures.make(app.db)
             let vloA = try await app.vlo(client, provider: fixtures.providerA, email: "vlo.a@example.gov.uk")
             try await vloA.get("/links/\(fixtures.inspectionID)")
-            try await vloA.post("/links/\(fixtures.inspectionID)", [("count", "1"), ("reference", "A1"), ("language", "en")])
+            try await vloA.post("/links/\(fixtures.inspectionID)", [("count", "1"), ("reference", "provider A only"), ("language", "en")])
             let linkA = try await app.db.query("SELECT id FROM invitation")[0].decode("id", as: Int.self)
 
             let vloB = try await app.vlo(client, provider: fixtures.providerB, email: "vlo.b@example.gov.uk")
             let pageB = try await vloB.get("/links/\(fixtures.inspectionID)")
             #expect(pageB.status == .ok)
-            #expect(!pageB.text.contains("A1"))
+            #expect(!pageB.text.contains("provider A only"))
             #expect(try await vloB.post("/links/\(fixtures.inspectionID)/\(linkA)/revoke", []).status == .notFound)
             #expect(try await app.db.query("SELECT status FROM invitation")[0].decode("status", as: String.self) == "issued")
             // Inspection pages (with counts) and paper returns are not for VLOs.
