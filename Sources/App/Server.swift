@@ -26,6 +26,9 @@ public enum Server {
         do {
             try await prepareSchema(migrator, client: client, autoMigrate: configuration.autoMigrate, logger: logger)
             let forms = try await FormVersionStore(database: client).loadChecked(directory: configuration.formsDirectory)
+            // Drafts saved in clear before the ballot box (migration 0070) are sealed before anything is served.
+            let sealed = try await BallotBox(database: client, secrets: linkSecrets).sealUnsealedDrafts()
+            if sealed > 0 { logger.notice("drafts saved before the ballot box sealed", metadata: ["drafts": "\(sealed)"]) }
             let dependencies = AppDependencies(
                 configuration: configuration,
                 database: client,

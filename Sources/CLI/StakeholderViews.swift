@@ -14,6 +14,7 @@ struct StakeholderViews: AsyncParsableCommand {
             + "commands use a private PostgreSQL cluster under DATA_DIR (default .data).",
         subcommands: [
             Serve.self, Migrate.self, Database.self, FormsCommand.self, UserCommand.self, Import.self, ReportCommand.self, RetentionCommand.self,
+            VictimsCommand.self,
             Dev.self,
         ]
     )

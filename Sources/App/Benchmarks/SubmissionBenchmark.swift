@@ -46,8 +46,9 @@ public enum SubmissionBenchmark {
                     for link in links {
                         group.addTask {
                             try await invitations.markStarted(link.id, now: now)
-                            try await invitations.saveDraft(link.id, form: form, answers: answers, now: now)
-                            let cookie = try await sessions.start(invitationID: link.id, code: link.code, language: .en, now: now)
+                            let secret = LinkSecrets.newResumeCode()
+                            try await invitations.saveDraft(link.id, secret: secret, form: form, answers: answers, now: now)
+                            let cookie = try await sessions.start(invitationID: link.id, secret: secret, language: .en, now: now)
                             guard let session = try await sessions.find(cookie: cookie, now: now) else {
                                 throw BenchmarkFailure(description: "a session just made was not found")
                             }

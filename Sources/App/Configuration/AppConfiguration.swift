@@ -91,6 +91,8 @@ public struct AppConfiguration: Sendable {
 
     /// RETENTION_MONTHS: months after publication when an inspection's raw answers and notes are deleted (issue 11).
     public var retentionMonths = 12
+    /// RELEASE_INTERVAL_SECONDS: seconds between the ballot box's release runs in `serve` (issue 15; default 60).
+    public var releaseIntervalSeconds = 60
     // Metrics (issue 11).
     /// METRICS_TOKEN: the bearer token `/metrics` asks for; nil turns the endpoint off.
     public var metricsToken: String?
@@ -188,6 +190,7 @@ public struct AppConfiguration: Sendable {
         if let value = try integer("IMPORT_MAX_UPLOAD_BYTES", 1...(1 << 40)) { importMaxUploadBytes = value }
         if let value = text("IMPORT_DIR") { importDirectory = value }
         if let value = try integer("RETENTION_MONTHS", 1...1200) { retentionMonths = value }
+        if let value = try integer("RELEASE_INTERVAL_SECONDS", 5...86_400) { releaseIntervalSeconds = value }
         // Metrics (issue 11). The token is never repeated in a message.
         if let value = text("METRICS_TOKEN") {
             guard value.utf8.count >= Self.minimumMetricsTokenLength, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {

@@ -104,7 +104,7 @@ extension InvitationStore {
                 """
             )
             if revoked == 1 {
-                try await connection.execute("DELETE FROM invitation_draft WHERE invitation_id = \(id)")
+                try await connection.execute("DELETE FROM victim_draft WHERE invitation_id = \(id)")
                 try await connection.execute("DELETE FROM victim_session WHERE invitation_id = \(id)")
             }
             return revoked == 1
@@ -149,7 +149,7 @@ extension InvitationStore {
         query.append(" RETURNING i.id")
         let ids = try await connection.query(query).map { try $0.decode("id", as: Int.self) }
         guard !ids.isEmpty else { return (0, 0) }
-        let drafts = try await connection.execute("DELETE FROM invitation_draft WHERE invitation_id = ANY(\(ids))")
+        let drafts = try await connection.execute("DELETE FROM victim_draft WHERE invitation_id = ANY(\(ids))")
         try await connection.execute("DELETE FROM victim_session WHERE invitation_id = ANY(\(ids))")
         return (ids.count, drafts)
     }

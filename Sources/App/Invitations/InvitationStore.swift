@@ -135,25 +135,6 @@ public struct InvitationStore: Sendable {
         )
     }
 
-    /// The saved answers for an invitation (empty when none).
-    public func draft(_ id: Int) async throws -> Answers {
-        guard let row = try await database.query("SELECT answers FROM invitation_draft WHERE invitation_id = \(id)").first else { return [:] }
-        return try row.decode("answers", as: PostgresJSON.self).decode(Answers.self)
-    }
-
-    /// Saves the answers so far (replacing the previous draft).
-    public func saveDraft(_ id: Int, form: FormDefinition, answers: Answers, now: Date) async throws {
-        let json = try PostgresJSON(encoding: answers)
-        try await database.execute(
-            """
-            INSERT INTO invitation_draft (invitation_id, form_id, form_version, answers, updated_at)
-            VALUES (\(id), \(form.id), \(form.version), \(json), \(now))
-            ON CONFLICT (invitation_id) DO UPDATE SET answers = EXCLUDED.answers, updated_at = EXCLUDED.updated_at,
-                form_id = EXCLUDED.form_id, form_version = EXCLUDED.form_version
-            """
-        )
-    }
-
     /// What a submission attempt came to.
     public enum SubmitOutcome: Sendable, Equatable {
         /// Stored now.
@@ -162,70 +143,5 @@ public struct InvitationStore: Sendable {
         case alreadySubmitted
         /// The link cannot be used (expired, revoked, withdrawn).
         case unavailable
-    }
-
-    /// Stores the response and spends the link in one transaction. The invitation row is locked first, so concurrent
-    /// submissions of the same link store exactly one response. The response row holds no reference to the invitation.
-    public func submit(
-        _ id: Int,
-        form: FormDefinition,
-        answers: Answers,
-        language: Language,
-        withdrawalKey: [UInt8],
-        today: LocalDate,
-        now: Date
-    ) async throws -> SubmitOutcome {
-        try await database.withTransaction { connection in
-            let rows = try await connection.query(
-                """
-                SELECT i.inspection_id, i.provider_id, i.status, i.token_hash, n.victim_window_closes_on
-                FROM invitation i JOIN inspection n ON n.id = i.inspection_id
-                WHERE i.id = \(id) FOR UPDATE OF i
-                """
-            )
-            guard let row = rows.first else { return .unavailable }
-            let status = try row.decode("status", as: String.self)
-            if status == "submitted" { return .alreadySubmitted }
-            let closes = try row.decode("victim_window_closes_on", as: LocalDate.self)
-            guard ["issued", "opened", "in_progress"].contains(status), today <= closes else { return .unavailable }
-            try await FormVersionStore.markUsed(form, on: connection)
-            try await connection.execute(
-                """
-                INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, language, channel, answers, withdrawal_key)
-                VALUES (\(try row.decode("inspection_id", as: Int.self)), \(try row.decode("provider_id", as: Int.self)),
-                        \(form.id), \(form.version), \(language.rawValue), 'online', \(try PostgresJSON(encoding: answers)),
-                        \(PostgresBytes(withdrawalKey)))
-                """
-            )
-            try await connection.execute(
-                "UPDATE invitation SET status = 'submitted', submitted_at = \(now) WHERE id = \(id)"
-            )
-            try await connection.execute("DELETE FROM invitation_draft WHERE invitation_id = \(id)")
-            return .stored
-        }
-    }
-
-    /// What a withdrawal attempt came to.
-    public enum WithdrawOutcome: Sendable, Equatable {
-        case withdrawn, alreadyWithdrawn, unavailable
-    }
-
-    /// Deletes the response stored under `withdrawalKey` and marks the link withdrawn, while the window is open.
-    public func withdraw(_ id: Int, withdrawalKey: [UInt8], today: LocalDate, now: Date) async throws -> WithdrawOutcome {
-        try await database.withTransaction { connection in
-            let rows = try await connection.query(
-                """
-                SELECT i.status, n.victim_window_closes_on FROM invitation i JOIN inspection n ON n.id = i.inspection_id
-                WHERE i.id = \(id) FOR UPDATE OF i
-                """
-            )
-            guard let row = rows.first else { return .unavailable }
-            let status = try row.decode("status", as: String.self)
-            if status == "withdrawn" { return .alreadyWithdrawn }
-            guard status == "submitted", today <= (try row.decode("victim_window_closes_on", as: LocalDate.self)) else { return .unavailable }
-            try await connection.execute("DELETE FROM victim_response WHERE withdrawal_key = \(PostgresBytes(withdrawalKey))")
-            try await connection.execute("UPDATE invitation SET status = 'withdrawn', withdrawn_at = \(now) WHERE id = \(id)")
-            return .withdrawn
-        }
     }
 }

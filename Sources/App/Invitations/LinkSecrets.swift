@@ -12,7 +12,7 @@ import Foundation
 ///   different HMAC of the code as its withdrawal key. Without the code and the secret, no column joins a response
 ///   to its invitation.
 public struct LinkSecrets: Sendable {
-    private let key: SymmetricKey
+    let key: SymmetricKey
 
     /// Crockford's base 32: no I, L, O or U, so codes read aloud without ambiguity.
     static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")

@@ -13,18 +13,16 @@ extension AuditEvent {
 public struct RetentionOutcome: Sendable, Equatable {
     /// A kind of data retention deletes. The raw values are the audit log's and the command's names.
     public enum Kind: String, CaseIterable, Sendable, Comparable {
-        /// When the window has closed: unused links (never submitted) lose their token hash, code hash and VLO's
-        /// reference; after the retention period, submitted and withdrawn links lose them too. Rows, statuses and
-        /// times stay, so counts and response rates do not change.
+        /// When the window has closed: every link (submitted and withdrawn ones too) loses its token hash, code hash
+        /// and VLO's reference. Rows, statuses and times stay, so counts and response rates do not change.
         case linkCredentials = "link_credentials"
         /// Answers in progress (drafts) of links whose window has closed.
         case drafts
         /// Victims' browser sessions of links whose window has closed.
         case victimSessions = "victim_sessions"
-        /// Not a deletion of content: once the window has closed, online responses whose row still carries the
-        /// transaction id (PostgreSQL's `xmin`) of the submission that also updated their link are rewritten, so the
-        /// database's system columns no longer join a response to its invitation.
-        case responseTransactionIDs = "response_transaction_ids"
+        /// Once the window has closed: the keys that let a victim withdraw a released response (HMACs of their
+        /// resume code). Nothing can be withdrawn after the window.
+        case withdrawalKeys = "withdrawal_keys"
         /// Online victim responses: the answers, free text included.
         case victimResponses = "victim_responses"
         /// Paper questionnaires' answers (the `paper_return` rows that count them stay).
@@ -153,9 +151,12 @@ public struct Retention: Sendable {
             WHERE n.published_on IS NOT NULL AND (n.published_on + make_interval(months => \(months)::int))::date <= \(today)
             """
 
+        var closedOrDue = closed
+        closedOrDue.append(" UNION ")
+        closedOrDue.append(due)
         try await collect(
             .drafts,
-            "DELETE FROM invitation_draft d USING invitation i WHERE i.id = d.invitation_id AND i.inspection_id IN (",
+            "DELETE FROM victim_draft d USING invitation i WHERE i.id = d.invitation_id AND i.inspection_id IN (",
             in: closed,
             returning: "i.inspection_id"
         )
@@ -165,31 +166,24 @@ public struct Retention: Sendable {
             in: closed,
             returning: "i.inspection_id"
         )
-        // Responses still sharing a row version's transaction id with their (submitted) link: rewrite them.
         try await collect(
-            .responseTransactionIDs,
-            """
-            UPDATE victim_response r SET answers = r.answers
-            WHERE r.channel = 'online' AND EXISTS (
-                SELECT 1 FROM invitation i
-                WHERE i.inspection_id = r.inspection_id AND i.status = 'submitted' AND i.xmin = r.xmin)
-              AND r.inspection_id IN (
-            """,
+            .withdrawalKeys,
+            "UPDATE victim_response SET withdrawal_key = NULL WHERE withdrawal_key IS NOT NULL AND inspection_id IN (",
             in: closed,
-            returning: "r.inspection_id"
+            returning: "inspection_id"
         )
-        // Unused links once the window has closed; every link once retention is due.
-        var links: PostgresQuery = """
+        // Every link once its window has closed.
+        try await collect(
+            .linkCredentials,
+            """
             UPDATE invitation SET token_hash = NULL, code_hash = NULL, reference = NULL, erased_at = \(now),
                 status = CASE WHEN status IN ('issued', 'opened', 'in_progress') THEN 'expired' ELSE status END,
                 expired_at = CASE WHEN status IN ('issued', 'opened', 'in_progress') THEN \(now) ELSE expired_at END
-            WHERE erased_at IS NULL AND ((status NOT IN ('submitted', 'withdrawn') AND inspection_id IN (
-            """
-        links.append(closed)
-        links.append(")) OR inspection_id IN (")
-        var dueOrClosed = due
-        dueOrClosed.append(")")
-        try await collect(.linkCredentials, links, in: dueOrClosed, returning: "inspection_id")
+            WHERE erased_at IS NULL AND inspection_id IN (
+            """,
+            in: closedOrDue,
+            returning: "inspection_id"
+        )
 
         // Only inspections with a snapshot, RETENTION_MONTHS after publication. Reviews first: they would go with
         // their responses (ON DELETE CASCADE) without being counted.

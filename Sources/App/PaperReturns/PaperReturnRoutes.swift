@@ -8,8 +8,8 @@ extension AuditEvent {
 }
 
 /// An assigned inspector keys in a paper victim questionnaire through the same form definition and renderer. The
-/// response is stored like an online one, with channel "paper" and no withdrawal key; a `paper_return` row counts it
-/// for the provider's response figures.
+/// response goes into the ballot box like an online one, with channel "paper" and no withdrawal tag; a `paper_return`
+/// row counts it for the provider's response figures.
 struct PaperReturnRoutes: Sendable {
     let dependencies: AppDependencies
 
@@ -98,16 +98,18 @@ struct PaperReturnRoutes: Sendable {
         }
         try await dependencies.database.withTransaction { connection in
             try await FormVersionStore.markUsed(form, on: connection)
-            try await connection.execute(
-                """
-                INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, language, channel, answers)
-                VALUES (\(inspection.id), \(provider), \(form.id), \(form.version), \(language.rawValue), 'paper', \(try PostgresJSON(encoding: answers)))
-                """
+            // Into the same ballot box as online answers: released with them, in random order, at least 10 at a time.
+            try await BallotBox(database: dependencies.database, secrets: dependencies.linkSecrets).deposit(
+                BallotBox.Payload(formID: form.id, formVersion: form.version, channel: "paper", answers: answers, withdrawalTag: nil),
+                inspectionID: inspection.id,
+                providerID: provider,
+                invitationID: nil,
+                on: connection
             )
             try await connection.execute(
                 """
-                INSERT INTO paper_return (inspection_id, provider_id, entered_by, entered_at)
-                VALUES (\(inspection.id), \(provider), \(session.user.id), \(dependencies.now()))
+                INSERT INTO paper_return (inspection_id, provider_id, entered_by, entered_at, language)
+                VALUES (\(inspection.id), \(provider), \(session.user.id), \(dependencies.now()), \(language.rawValue))
                 """
             )
             try await dependencies.accounts.audit.record(

@@ -124,6 +124,7 @@ public enum ReportDemo {
                     opened_at = CASE WHEN r.k <= 48 THEN i.issued_at END,
                     started_at = CASE WHEN r.k <= 42 THEN i.issued_at END,
                     submitted_at = CASE WHEN r.k <= 32 AND r.k > 2 THEN i.issued_at END,
+                    submitted_language = CASE WHEN r.k <= 32 AND r.k > 2 THEN 'en' END,
                     withdrawn_at = CASE WHEN r.k <= 2 THEN i.issued_at END,
                     status = CASE WHEN r.k <= 2 THEN 'withdrawn' WHEN r.k <= 32 THEN 'submitted' WHEN r.k <= 42 THEN 'in_progress'
                                   WHEN r.k <= 48 THEN 'opened' ELSE 'issued' END
@@ -132,7 +133,8 @@ public enum ReportDemo {
             )
         }
 
-        // Victim responses: one per submitted link, answers drawn with a fixed seed.
+        // Victim responses: one per submitted link, answers drawn with a fixed seed, written straight to the reporting
+        // table as if released (demo data is made up: there is no one to protect, and the golden report stays fixed).
         var responses = try await client.query("SELECT count(*) AS n FROM victim_response WHERE inspection_id = \(inspection)")[0].decode(
             "n",
             as: Int.self
@@ -146,8 +148,8 @@ public enum ReportDemo {
                 let provider = try row.decode("provider_id", as: Int.self)
                 try await client.execute(
                     """
-                    INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, language, channel, answers, withdrawal_key)
-                    VALUES (\(inspection), \(provider), \(form.id), \(form.version), 'en', 'online', \(answers(form, &random))::jsonb,
+                    INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, channel, answers, withdrawal_key)
+                    VALUES (\(inspection), \(provider), \(form.id), \(form.version), 'online', \(answers(form, &random))::jsonb,
                             sha256(gen_random_uuid()::text::bytea))
                     """
                 )

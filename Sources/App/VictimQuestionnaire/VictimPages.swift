@@ -23,10 +23,25 @@ struct LanguageOnly: Sendable {
     let otherLanguageHref: String
 }
 
+/// The start page behind a link or an access code: a fresh start, or (when answers were saved or sent with the link)
+/// the resume code to carry on or to withdraw. The letter alone opens none of them.
 struct StartModel: Sendable {
     let action: String
-    let alreadyAnswered: Bool
-    let resuming: Bool
+    /// The access code, carried through the form when the person came by code (nil for a link).
+    var code: String?
+    /// Only when the page posts within a session (withdrawing from the confirmation page).
+    var csrf: String?
+    let fresh: Bool
+    let started: Bool
+    let sent: Bool
+    var error = false
+    var typed = ""
+    let otherLanguageHref: String
+}
+
+/// The confirmation page.
+struct DoneModel: Sendable {
+    let resumeCode: String?
     let otherLanguageHref: String
 }
 
@@ -45,6 +60,8 @@ struct QuestionModel: Sendable {
     let returnTo: String
     let progress: String
     let otherLanguageHref: String
+    /// The victim's resume code as shown (nil for a session from before the ballot box).
+    let resumeCode: String?
 }
 
 struct CheckRow: Sendable {
@@ -57,4 +74,5 @@ struct CheckModel: Sendable {
     let rows: [CheckRow]
     let csrf: String
     let otherLanguageHref: String
+    var resumeCode: String? = nil
 }

@@ -19,7 +19,7 @@ struct VictimRoutes: Sendable {
         self.dependencies = dependencies
         invitations = InvitationStore(database: dependencies.database, secrets: dependencies.linkSecrets)
         sessions = VictimSessionStore(database: dependencies.database)
-        guesses = RateLimiter(database: dependencies.database, bucket: "victim-link", limit: 30, window: 15 * 60)
+        guesses = RateLimiter(database: dependencies.database, secrets: dependencies.linkSecrets, bucket: "victim-link", limit: 30, window: 15 * 60)
     }
 
     func register(on router: Router<AppRequestContext>) {
@@ -35,6 +35,7 @@ struct VictimRoutes: Sendable {
         router.get("/questionnaire/done") { request, context in try await refusing { try await donePage(request, context) } }
         router.get("/questionnaire/withdraw") { request, context in try await refusing { try await withdrawPage(request, context) } }
         router.post("/questionnaire/withdraw") { request, context in try await refusing { try await withdraw(request, context) } }
+        router.post("/questionnaire/withdraw-code") { request, context in try await refusing { try await withdrawWithCode(request, context) } }
         router.get("/questionnaire/language/:language") { request, context in try await switchLanguage(request, context) }
         router.get("/exit") { request, _ in try await exit(request) }
         router.get("/privacy") { request, _ in
@@ -57,17 +58,30 @@ struct VictimRoutes: Sendable {
         }
         try await invitations.markOpened(invitation.id, now: now)
         let lang = request.uri.queryParameters.get("lang").flatMap(Language.init(rawValue:)) ?? invitation.defaultLanguage
+        return startModelPage(invitation, lang, action: "/q/\(token)", code: nil, otherLanguageHref: "/q/\(token)?lang=\(lang.other.rawValue)")
+    }
+
+    /// The start page for what the letter may do with this link: start afresh, or ask for the resume code.
+    private func startModelPage(
+        _ invitation: InvitationAccess,
+        _ lang: Language,
+        action: String,
+        code: String?,
+        otherLanguageHref: String,
+        typed: String? = nil
+    ) -> Response {
         let status = invitation.effectiveStatus(on: dependencies.today)
-        return page(
-            "victim/start",
-            lang,
-            StartModel(
-                action: "/q/\(token)",
-                alreadyAnswered: status == .submitted,
-                resuming: status == .inProgress,
-                otherLanguageHref: "/q/\(token)?lang=\(lang.other.rawValue)"
-            )
+        let model = StartModel(
+            action: action,
+            code: code,
+            fresh: status != .submitted && status != .inProgress,
+            started: status == .inProgress,
+            sent: status == .submitted,
+            error: typed != nil,
+            typed: String((typed ?? "").prefix(40)),
+            otherLanguageHref: otherLanguageHref
         )
+        return page("victim/start", lang, model, status: typed == nil ? .ok : .unprocessableContent)
     }
 
     private func begin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -83,7 +97,7 @@ struct VictimRoutes: Sendable {
         guard let invitation = try await lookUp(token: token, request, context: context, now: now) else {
             return try await refusal(request, context, now: now, language: lang)
         }
-        return try await startSession(invitation, code: dependencies.linkSecrets.code(for: token.lowercased()), language: lang, now: now)
+        return try await choose(invitation, post, lang, action: "/q/\(token)", code: nil, request, context, now: now)
     }
 
     private func enterCode(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -104,7 +118,62 @@ struct VictimRoutes: Sendable {
             _ = try await guesses.allow(client, now: now)
             return page("victim/not-working", lang, Empty(), status: .notFound)
         }
-        return try await startSession(invitation, code: code, language: lang, now: now)
+        // The code page's own form starts an unused link at once; the start page's forms say what to do.
+        if post["action"] == nil && invitation.effectiveStatus(on: dependencies.today).isUnused
+            && invitation.effectiveStatus(on: dependencies.today) != .inProgress
+        {
+            return try await startSession(invitation, secret: LinkSecrets.newResumeCode(), language: lang, now: now)
+        }
+        if post["action"] == nil {
+            return startModelPage(invitation, lang, action: "/start", code: code, otherLanguageHref: "/start?lang=\(lang.other.rawValue)")
+        }
+        return try await choose(invitation, post, lang, action: "/start", code: code, request, context, now: now)
+    }
+
+    /// What the start page's forms ask for: carry on with the resume code, withdraw with it, or start afresh (a new
+    /// resume code; answers saved under another stay locked). Answers already sent are never replaced.
+    private func choose(
+        _ invitation: InvitationAccess,
+        _ post: FormPost?,
+        _ lang: Language,
+        action: String,
+        code: String?,
+        _ request: Request,
+        _ context: AppRequestContext,
+        now: Date
+    ) async throws -> Response {
+        let status = invitation.effectiveStatus(on: dependencies.today)
+        let other = code == nil ? "\(action)?lang=\(lang.other.rawValue)" : "/start?lang=\(lang.other.rawValue)"
+        switch post?["action"] {
+        case "resume", "withdraw":
+            let typed = post?["resume_code"] ?? ""
+            let client = client(request, context)
+            if try await guesses.isBlocked(client, now: now) { return tooMany(lang) }
+            let withdrawing = post?["action"] == "withdraw"
+            var opens = false
+            let secret = LinkSecrets.normalise(resumeCode: typed)
+            if let secret, withdrawing, status == .submitted {
+                opens = try await invitations.sentWith(invitation.id, secret: secret)
+            } else if let secret, !withdrawing, status == .inProgress {
+                opens = try await invitations.hasDraft(invitation.id, secret: secret)
+            }
+            if opens, let secret {
+                return try await startSession(
+                    invitation,
+                    secret: secret,
+                    language: lang,
+                    now: now,
+                    then: withdrawing ? "/questionnaire/withdraw" : "/questionnaire"
+                )
+            }
+            _ = try await guesses.allow(client, now: now)
+            return startModelPage(invitation, lang, action: action, code: code, otherLanguageHref: other, typed: typed)
+        default:
+            guard status != .submitted else {
+                return startModelPage(invitation, lang, action: action, code: code, otherLanguageHref: other)
+            }
+            return try await startSession(invitation, secret: LinkSecrets.newResumeCode(), language: lang, now: now)
+        }
     }
 
     /// Finds a usable invitation for a token, counting failures against the client's address.
@@ -124,8 +193,8 @@ struct VictimRoutes: Sendable {
         dependencies.accounts.clientAddress(request, context)
     }
 
-    /// Links that were submitted stay usable (to see the confirmation and withdraw); expired, revoked and withdrawn
-    /// ones do not.
+    /// Links that were submitted stay usable (to withdraw with the resume code); expired, revoked and withdrawn ones
+    /// do not.
     private func usable(_ invitation: InvitationAccess) -> Bool {
         switch invitation.effectiveStatus(on: dependencies.today) {
         case .issued, .opened, .inProgress, .submitted: true
@@ -139,10 +208,23 @@ struct VictimRoutes: Sendable {
         return page("victim/not-working", lang, Empty(), status: .notFound)
     }
 
-    private func startSession(_ invitation: InvitationAccess, code: String, language: Language, now: Date) async throws -> Response {
-        let cookie = try await sessions.start(invitationID: invitation.id, code: code, language: language, now: now)
-        if invitation.status != .submitted { try await invitations.markStarted(invitation.id, now: now) }
-        var response = Response.redirect(to: "/questionnaire", type: .normal)
+    /// A session holding `secret`, then on to `then`. Starting an unused link also records that its form version
+    /// has answers (in a transaction of its own, never the one that submits).
+    private func startSession(
+        _ invitation: InvitationAccess,
+        secret: String,
+        language: Language,
+        now: Date,
+        then: String = "/questionnaire"
+    ) async throws -> Response {
+        let cookie = try await sessions.start(invitationID: invitation.id, secret: secret, language: language, now: now)
+        if invitation.status.isUnused {
+            try await invitations.markStarted(invitation.id, now: now)
+            if let form = dependencies.forms.current(id: Self.formID) {
+                try await dependencies.database.withTransaction { try await FormVersionStore.markUsed(form, on: $0) }
+            }
+        }
+        var response = Response.redirect(to: then, type: .normal)
         response.setCookie(
             Cookie(
                 name: VictimSessionStore.cookieName,
@@ -190,7 +272,7 @@ struct VictimRoutes: Sendable {
     private func resume(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
-        let answers = try await invitations.draft(journey.invitation.id)
+        let answers = try await invitations.draft(journey.invitation.id, secret: journey.session.secret)
         let pages = journey.form.shownPages(answers: answers)
         let next = pages.first { page in page.questions.allSatisfy { answers[$0.id] == nil } }
         return .redirect(to: next.map { "/questionnaire/page/\($0.id)" } ?? "/questionnaire/check", type: .normal)
@@ -199,7 +281,7 @@ struct VictimRoutes: Sendable {
     private func showPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
-        let answers = try await invitations.draft(journey.invitation.id)
+        let answers = try await invitations.draft(journey.invitation.id, secret: journey.session.secret)
         guard let formPage = journey.form.page(id: context.parameters.get("page") ?? ""),
             journey.form.shownPages(answers: answers).contains(where: { $0.id == formPage.id })
         else { return page("victim/page-not-found", journey.session.language, notFoundModel(journey.session.language), status: .notFound) }
@@ -209,14 +291,9 @@ struct VictimRoutes: Sendable {
     private func answerPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         let lang = journey.session.language
-        let post: FormPost
-        switch try await read(request, context) {
-        case .success(let form): post = form
-        case .failure(let refusal): return badRequest(lang, status: refusal.status)
-        }
-        guard SecretToken.constantTimeEquals(post["csrf_token"] ?? "", journey.session.csrfToken) else { return badRequest(lang, status: .forbidden) }
+        let post = try await posted(request, context, journey)
         if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
-        let previous = try await invitations.draft(journey.invitation.id)
+        let previous = try await invitations.draft(journey.invitation.id, secret: journey.session.secret)
         guard let formPage = journey.form.page(id: context.parameters.get("page") ?? ""),
             journey.form.shownPages(answers: previous).contains(where: { $0.id == formPage.id })
         else { return page("victim/page-not-found", lang, notFoundModel(lang), status: .notFound) }
@@ -227,7 +304,7 @@ struct VictimRoutes: Sendable {
         // stored (a null character) is shown with its error instead.
         if post["action"] == "switch-language" && !submission.errors.contains(where: { $0.key == .answerUnsavable }) {
             // Keep what was typed, valid or not, and show the same page in the other language.
-            try await invitations.saveDraft(journey.invitation.id, form: journey.form, answers: submission.answers, now: now)
+            try await invitations.saveDraft(journey.invitation.id, secret: journey.session.secret, form: journey.form, answers: submission.answers, now: now)
             try await sessions.setLanguage(cookie: journey.cookie, lang.other)
             var switched = journey
             switched.session.language = lang.other
@@ -236,7 +313,7 @@ struct VictimRoutes: Sendable {
         if !submission.errors.isEmpty {
             return questionPage(journey, formPage, answers: submission.answers, errors: submission.errors, returnTo: returnTo)
         }
-        try await invitations.saveDraft(journey.invitation.id, form: journey.form, answers: submission.answers, now: now)
+        try await invitations.saveDraft(journey.invitation.id, secret: journey.session.secret, form: journey.form, answers: submission.answers, now: now)
         if returnTo == "check" { return .redirect(to: "/questionnaire/check", type: .normal) }
         let pages = journey.form.shownPages(answers: submission.answers)
         let index = pages.firstIndex { $0.id == formPage.id } ?? pages.count
@@ -259,7 +336,8 @@ struct VictimRoutes: Sendable {
             questions: FormRenderer.render(page: formPage, of: form, answers: answers, errors: errors, language: lang),
             returnTo: returnTo ?? "",
             progress: "\(VictimText.questionProgress.text(lang)) \(index + 1) / \(pages.count)",
-            otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/page/\(formPage.id)"
+            otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/page/\(formPage.id)",
+            resumeCode: shownResumeCode(journey)
         )
         return page("victim/question", lang, model, status: errors.isEmpty ? .ok : .unprocessableContent)
     }
@@ -270,7 +348,7 @@ struct VictimRoutes: Sendable {
         let journey = try await journey(request)
         if journey.invitation.status == .submitted { return .redirect(to: "/questionnaire/done", type: .normal) }
         let lang = journey.session.language
-        let answers = try await invitations.draft(journey.invitation.id)
+        let answers = try await invitations.draft(journey.invitation.id, secret: journey.session.secret)
         let rows = journey.form.shownPages(answers: answers).flatMap { formPage in
             journey.form.shownQuestions(on: formPage, answers: answers).map { question in
                 CheckRow(
@@ -286,7 +364,8 @@ struct VictimRoutes: Sendable {
             CheckModel(
                 rows: rows,
                 csrf: journey.session.csrfToken,
-                otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/check"
+                otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/check",
+                resumeCode: shownResumeCode(journey)
             )
         )
     }
@@ -294,13 +373,8 @@ struct VictimRoutes: Sendable {
     private func submit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         let lang = journey.session.language
-        let post: FormPost
-        switch try await read(request, context) {
-        case .success(let form): post = form
-        case .failure(let refusal): return badRequest(lang, status: refusal.status)
-        }
-        guard SecretToken.constantTimeEquals(post["csrf_token"] ?? "", journey.session.csrfToken) else { return badRequest(lang, status: .forbidden) }
-        let answers = journey.form.pruneHidden(try await invitations.draft(journey.invitation.id))
+        let post = try await posted(request, context, journey)
+        let answers = journey.form.pruneHidden(try await invitations.draft(journey.invitation.id, secret: journey.session.secret))
         if let first = journey.form.validate(answers: answers, language: lang).first,
             let formPage = journey.form.pages.first(where: { $0.questions.contains { $0.id == first.questionId } })
         {
@@ -311,7 +385,7 @@ struct VictimRoutes: Sendable {
             form: journey.form,
             answers: answers,
             language: lang,
-            withdrawalKey: dependencies.linkSecrets.withdrawalKey(journey.session.code),
+            secret: journey.session.secret,
             today: dependencies.today,
             now: dependencies.now()
         )
@@ -331,13 +405,27 @@ struct VictimRoutes: Sendable {
         let journey = try await journey(request)
         guard journey.invitation.status == .submitted else { return .redirect(to: "/questionnaire", type: .normal) }
         let lang = journey.session.language
-        return page("victim/done", lang, LanguageOnly(otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/done"))
+        // Someone else's session (started with the letter while the victim sent the answers) learns only the status.
+        guard try await invitations.sentWith(journey.invitation.id, secret: journey.session.secret) else {
+            return withdrawCodePage(journey, typed: nil)
+        }
+        return page(
+            "victim/done",
+            lang,
+            DoneModel(
+                resumeCode: shownResumeCode(journey),
+                otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/done"
+            )
+        )
     }
 
     private func withdrawPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         guard journey.invitation.status == .submitted else { return .redirect(to: "/questionnaire", type: .normal) }
         let lang = journey.session.language
+        guard try await invitations.sentWith(journey.invitation.id, secret: journey.session.secret) else {
+            return withdrawCodePage(journey, typed: nil)
+        }
         return page(
             "victim/withdraw",
             lang,
@@ -352,15 +440,10 @@ struct VictimRoutes: Sendable {
     private func withdraw(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         let lang = journey.session.language
-        let post: FormPost
-        switch try await read(request, context) {
-        case .success(let form): post = form
-        case .failure(let refusal): return badRequest(lang, status: refusal.status)
-        }
-        guard SecretToken.constantTimeEquals(post["csrf_token"] ?? "", journey.session.csrfToken) else { return badRequest(lang, status: .forbidden) }
+        let post = try await posted(request, context, journey)
         let outcome = try await invitations.withdraw(
             journey.invitation.id,
-            withdrawalKey: dependencies.linkSecrets.withdrawalKey(journey.session.code),
+            secret: journey.session.secret,
             today: dependencies.today,
             now: dependencies.now()
         )
@@ -370,9 +453,45 @@ struct VictimRoutes: Sendable {
             var response = page("victim/withdrawn", lang, Empty())
             response.setCookie(expiredCookie())
             return response
+        case .wrongSecret:
+            return withdrawCodePage(journey, typed: "")
         case .unavailable:
             return page("victim/not-working", lang, Empty(), status: .notFound)
         }
+    }
+
+    /// Within a session whose resume code did not send this link's answers: the resume code that did is asked for.
+    private func withdrawCodePage(_ journey: Journey, typed: String?) -> Response {
+        let lang = journey.session.language
+        let model = StartModel(
+            action: "/questionnaire/withdraw-code",
+            csrf: journey.session.csrfToken,
+            fresh: false,
+            started: false,
+            sent: true,
+            error: typed != nil && typed != "",
+            typed: String((typed ?? "").prefix(40)),
+            otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/withdraw"
+        )
+        return page("victim/start", lang, model, status: model.error ? .unprocessableContent : .ok)
+    }
+
+    /// The resume code typed on `withdrawCodePage`: a new session under it, then the withdrawal page.
+    private func withdrawWithCode(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let journey = try await journey(request)
+        let post = try await posted(request, context, journey)
+        let now = dependencies.now()
+        let client = client(request, context)
+        if try await guesses.isBlocked(client, now: now) { return tooMany(journey.session.language) }
+        let typed = post["resume_code"] ?? ""
+        guard let secret = LinkSecrets.normalise(resumeCode: typed), journey.invitation.status == .submitted,
+            try await invitations.sentWith(journey.invitation.id, secret: secret)
+        else {
+            _ = try await guesses.allow(client, now: now)
+            return withdrawCodePage(journey, typed: typed.isEmpty ? " " : typed)
+        }
+        try await sessions.end(cookie: journey.cookie)
+        return try await startSession(journey.invitation, secret: secret, language: journey.session.language, now: now, then: "/questionnaire/withdraw")
     }
 
     // MARK: Language, exit
@@ -398,6 +517,27 @@ struct VictimRoutes: Sendable {
     }
 
     // MARK: Reading posts
+
+    /// The posted form of a journey request, read once with its CSRF token checked; otherwise a `Refusal` with the
+    /// page to show (400, 403 or 413), caught by `refusing`.
+    private func posted(_ request: Request, _ context: AppRequestContext, _ journey: Journey) async throws -> FormPost {
+        let lang = journey.session.language
+        switch try await read(request, context) {
+        case .success(let form):
+            guard SecretToken.constantTimeEquals(form["csrf_token"] ?? "", journey.session.csrfToken) else {
+                throw Refusal(response: badRequest(lang, status: .forbidden))
+            }
+            return form
+        case .failure(let refusal):
+            throw Refusal(response: badRequest(lang, status: refusal.status))
+        }
+    }
+
+    /// The resume code as the victim's pages show it (nil for a session from before the ballot box, whose secret is
+    /// the access code and is not shown as a resume code).
+    private func shownResumeCode(_ journey: Journey) -> String? {
+        InvitationStore.isLegacy(secret: journey.session.secret) ? nil : LinkSecrets.display(resumeCode: journey.session.secret)
+    }
 
     /// Why a victim's post could not be read: too large (413) or not a readable form (400).
     struct Unreadable: Error {

@@ -8,8 +8,9 @@ public struct VictimSession: Sendable {
     public let invitationID: Int
     public let csrfToken: String
     public var language: Language
-    /// The access code, unsealed with the cookie's id: needed for the response's withdrawal key.
-    public let code: String
+    /// The victim's resume code (or, for a session open at the upgrade to the ballot box, its access code), unsealed
+    /// with the cookie's id: the key to their draft and their withdrawal.
+    public let secret: String
 }
 
 /// Victim sessions in PostgreSQL. Short-lived: an hour from the last request (DOMAIN.md §7: short timeout).
@@ -23,13 +24,13 @@ public struct VictimSessionStore: Sendable {
     }
 
     /// Starts a session for an invitation and returns the cookie value.
-    public func start(invitationID: Int, code: String, language: Language, now: Date) async throws -> String {
+    public func start(invitationID: Int, secret: String, language: Language, now: Date) async throws -> String {
         let cookie = SecretToken.generate()
         let csrf = SecretToken.generate()
-        let sealed = try AES.GCM.seal(Data(code.utf8), using: Self.sealingKey(cookie)).combined ?? Data()
+        let sealed = try AES.GCM.seal(Data(secret.utf8), using: Self.sealingKey(cookie)).combined ?? Data()
         try await database.execute(
             """
-            INSERT INTO victim_session (id_hash, invitation_id, code_sealed, csrf_token, language, expires_at)
+            INSERT INTO victim_session (id_hash, invitation_id, secret_sealed, csrf_token, language, expires_at)
             VALUES (\(PostgresBytes(Self.hash(cookie))), \(invitationID), \(PostgresBytes(Array(sealed))), \(csrf),
                     \(language.rawValue), \(now.addingTimeInterval(Self.idleTimeout)))
             """
@@ -44,11 +45,11 @@ public struct VictimSessionStore: Sendable {
             """
             UPDATE victim_session SET expires_at = \(now.addingTimeInterval(Self.idleTimeout))
             WHERE id_hash = \(PostgresBytes(Self.hash(cookie))) AND expires_at > \(now)
-            RETURNING invitation_id, code_sealed, csrf_token, language
+            RETURNING invitation_id, secret_sealed, csrf_token, language
             """
         )
         guard let row = rows.first else { return nil }
-        let sealed = try row.decode("code_sealed", as: PostgresBytes.self)
+        let sealed = try row.decode("secret_sealed", as: PostgresBytes.self)
         guard let box = try? AES.GCM.SealedBox(combined: Data(sealed.bytes)),
             let opened = try? AES.GCM.open(box, using: Self.sealingKey(cookie)),
             let code = String(data: opened, encoding: .utf8)
@@ -57,7 +58,7 @@ public struct VictimSessionStore: Sendable {
             invitationID: try row.decode("invitation_id"),
             csrfToken: try row.decode("csrf_token"),
             language: Language(rawValue: try row.decode("language")) ?? .en,
-            code: code
+            secret: code
         )
     }
 

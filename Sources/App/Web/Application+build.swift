@@ -106,6 +106,12 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
             interval: .seconds(24 * 3600),
             logger: dependencies.logger,
             onOutcome: { [metrics = dependencies.metrics] in metrics.recordRetention($0) }
+        ),
+        ReleaseService(
+            ballotBox: BallotBox(database: dependencies.database, secrets: dependencies.linkSecrets),
+            now: dependencies.now,
+            interval: .seconds(dependencies.configuration.releaseIntervalSeconds),
+            logger: dependencies.logger
         )
     )
     if let metricsApplication = buildMetricsApplication(dependencies) { app.addServices(metricsApplication) }

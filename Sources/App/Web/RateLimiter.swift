@@ -1,16 +1,30 @@
+import Crypto
 import Foundation
 import Postgres
 
 /// Counts attempts per client address in fixed windows, in PostgreSQL so the limit holds across restarts and
-/// several instances.
+/// several instances. The address is stored only as an HMAC under a key from the service's secret that changes every
+/// day (UTC), so a counter cannot be read back as an address, nor matched with another day's.
 struct RateLimiter: Sendable {
     let database: PostgresClient
+    let secrets: LinkSecrets
     let bucket: String
     let limit: Int
     let window: TimeInterval
 
+    /// What the table holds for `client` at `now`: hex of HMAC(day key, address).
+    func stored(_ client: String, now: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .gmt
+        let parts = calendar.dateComponents([.year, .month, .day], from: now)
+        let day = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(client.utf8), using: secrets.rateLimitKey(day: day))
+        return mac.map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Records one attempt and returns false when the client is over the limit for the current window.
-    func allow(_ client: String, now: Date) async throws -> Bool {
+    func allow(_ address: String, now: Date) async throws -> Bool {
+        let client = stored(address, now: now)
         let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / window).rounded(.down) * window)
         let rows = try await database.query(
             """
@@ -23,7 +37,8 @@ struct RateLimiter: Sendable {
     }
 
     /// True when the client is already over the limit, without recording an attempt.
-    func isBlocked(_ client: String, now: Date) async throws -> Bool {
+    func isBlocked(_ address: String, now: Date) async throws -> Bool {
+        let client = stored(address, now: now)
         let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / window).rounded(.down) * window)
         let rows = try await database.query(
             "SELECT hits FROM rate_limit_hit WHERE bucket = \(bucket) AND client = \(client) AND window_start = \(start)"

@@ -1,0 +1,24 @@
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Runs the ballot box's release every `RELEASE_INTERVAL_SECONDS` until graceful shutdown. Several instances may run
+/// it at once: each group is released by whichever takes its lock first.
+struct ReleaseService: Service {
+    let ballotBox: BallotBox
+    let now: @Sendable () -> Date
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                _ = try await ballotBox.release(today: LocalDate(now(), timeZone: AppDependencies.london), logger: logger)
+            } catch {
+                logger.warning("release of victim responses failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}
