@@ -235,10 +235,14 @@ struct LinkIssuingTests {
                 ]
             )
             #expect(saved.status == .created)
-            let rows = try await app.db.query("SELECT channel, language, provider_id, withdrawal_key IS NULL AS no_key FROM victim_response")
+            // Into the ballot box like an online answer; the language is counted on the paper return.
+            #expect(try await app.count("SELECT count(*) FROM sealed_response WHERE invitation_id IS NULL") == 1)
+            #expect(try await app.count("SELECT count(*) FROM paper_return WHERE language = 'cy'") == 1)
+            try app.moveClock(to: "2026-12-22")
+            #expect(try await BallotBox(database: app.db, secrets: testLinkSecrets).release(today: app.dependencies.today).total == 1)
+            let rows = try await app.db.query("SELECT channel, provider_id, withdrawal_key IS NULL AS no_key FROM victim_response")
             #expect(rows.count == 1)
             #expect(try rows[0].decode("channel", as: String.self) == "paper")
-            #expect(try rows[0].decode("language", as: String.self) == "cy")
             #expect(try rows[0].decode("provider_id", as: Int.self) == fixtures.providerB)
             #expect(try rows[0].decode("no_key", as: Bool.self))
             let counted = try await app.db.query("SELECT count(*) AS n FROM paper_return WHERE provider_id = \(fixtures.providerB)")

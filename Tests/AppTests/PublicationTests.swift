@@ -21,8 +21,8 @@ extension TestApp {
     func enterPaperResponse(inspectionID: Int, provider: Int, enteredBy: Int) async throws {
         try await db.execute(
             """
-            INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, language, channel, answers)
-            VALUES (\(inspectionID), \(provider), 'victim-questionnaire', 1, 'en', 'paper',
+            INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, channel, answers)
+            VALUES (\(inspectionID), \(provider), 'victim-questionnaire', 1, 'paper',
                     '{"v2_completed_by": {"codes": ["victim"]}, "v5_named_vlo": {"codes": ["no"]}}')
             """
         )
@@ -248,5 +248,13 @@ struct PublicationTests {
             #expect(review.status == .conflict)
             #expect(try await app.count("SELECT count(*) FROM victim_free_text_review") == 0)
         }
+    }
+}
+
+extension TestApp {
+    /// One release pass of the ballot box as of the test clock's date, as `serve` runs it every minute.
+    @discardableResult
+    func release() async throws -> BallotBox.ReleaseOutcome {
+        try await BallotBox(database: db, secrets: testLinkSecrets).release(today: dependencies.today)
     }
 }

@@ -10,8 +10,8 @@ import Testing
 func insertVictimResponses(_ app: TestApp, _ fixtures: Fixtures, provider: Int? = nil, count: Int, answers: String) async throws {
     try await app.db.execute(
         """
-        INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, language, channel, answers)
-        SELECT \(fixtures.inspectionID), \(provider ?? fixtures.providerA), 'victim-questionnaire', 1, 'en', 'paper', \(answers)::jsonb
+        INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, channel, answers)
+        SELECT \(fixtures.inspectionID), \(provider ?? fixtures.providerA), 'victim-questionnaire', 1, 'paper', \(answers)::jsonb
         FROM generate_series(1, \(count))
         """
     )

@@ -108,14 +108,7 @@ struct RetentionTests {
             let reportPage = try await admin.get("/inspections/\(id)/report").text
             let reportCSV = try await admin.get("/inspections/\(id)/report.csv").text
             let summary = try await invitations.summary(inspectionID: id, today: app.dependencies.today)
-            let sharedXmin: PostgresQuery = """
-                SELECT count(*) FROM victim_response r JOIN invitation i ON i.inspection_id = r.inspection_id AND i.xmin = r.xmin
-                WHERE i.status = 'submitted'
-                """
-            #expect(try await app.count(sharedXmin) == 2)
             let closed = try await run()
-            #expect(try await app.count(sharedXmin) == 0)
-            #expect(kinds(closed)[.responseTransactionIDs] == 2)
             #expect(closed.items.filter { $0.inspectionID != id }.isEmpty)
             #expect(kinds(closed)[.linkCredentials] == 2)
             #expect(kinds(closed)[.drafts] == 1)
@@ -259,8 +252,8 @@ struct RetentionTests {
             )
             try await client.execute(
                 """
-                INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, language, channel, answers)
-                VALUES (\(old), \(fixtures.providerA), 'victim-questionnaire', 1, 'en', 'paper', '{"v5_named_vlo": {"codes": ["no"]}}')
+                INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, channel, answers)
+                VALUES (\(old), \(fixtures.providerA), 'victim-questionnaire', 1, 'paper', '{"v5_named_vlo": {"codes": ["no"]}}')
                 """
             )
             try await client.execute("UPDATE inspection SET published_on = '2024-03-01' WHERE id = \(old)")

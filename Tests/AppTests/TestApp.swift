@@ -38,6 +38,7 @@ struct TestApp {
     ) async throws {
         try await withTestDatabase(poolSize: poolSize, acquireTimeout: acquireTimeout) { client, database in
             try await Migrator(directory: projectRoot + "/sql").migrate(client, logger: quietLogger)
+            try await BallotBox(database: client, secrets: testLinkSecrets).sealUnsealedDrafts()
             var configuration = AppConfiguration()
             configuration.sqlDirectory = projectRoot + "/sql"
             configuration.formsDirectory = projectRoot + "/forms"

@@ -73,19 +73,32 @@ struct VictimQuestionnaireTests {
             let done = try await browser.get("/questionnaire/done")
             #expect(done.html.contains("Answers sent"))
 
+            // In the ballot box: sealed, a whole number of 16 KiB blocks, the answers unreadable.
+            let sealed = try await app.db.query("SELECT * FROM sealed_response")
+            #expect(sealed.count == 1)
+            let box = try #require(sealed.first)
+            #expect(box.columns.names.sorted() == ["id", "inspection_id", "invitation_id", "provider_id", "sealed"])
+            let bytes = try box.decode("sealed", as: PostgresBytes.self).bytes
+            #expect(bytes.count == 16_384)
+            #expect(!String(decoding: bytes, as: UTF8.self).contains("garedig"))
+            #expect(try await app.db.query("SELECT * FROM victim_response").isEmpty)
+            let drafts = try await app.db.query("SELECT count(*) AS n FROM victim_draft")[0].decode("n", as: Int.self)
+            #expect(drafts == 0)
+            let language = try await app.db.query("SELECT submitted_language FROM invitation WHERE id = \(link.id)")[0]
+            #expect(try language.decode("submitted_language", as: String.self) == "en")
+
+            // Released (the window has closed with fewer than 10): no link, no language, no time.
+            try app.moveClock(to: "2026-12-22")
+            #expect(try await BallotBox(database: app.db, secrets: testLinkSecrets).release(today: app.dependencies.today).total == 1)
             let responses = try await app.db.query("SELECT * FROM victim_response")
             #expect(responses.count == 1)
             let row = try #require(responses.first)
             #expect(
-                row.columns.names.sorted() == [
-                    "answers", "channel", "form_id", "form_version", "id", "inspection_id", "language", "provider_id", "withdrawal_key",
-                ]
+                row.columns.names.sorted() == ["answers", "channel", "form_id", "form_version", "id", "inspection_id", "provider_id", "withdrawal_key"]
             )
             #expect(try row.decode("provider_id", as: Int.self) == fixtures.providerA)
             let answers = try row.decode("answers", as: PostgresJSON.self).text
             #expect(answers.contains("Roedd hi’n garedig iawn 🙂\\nline two"))
-            let drafts = try await app.db.query("SELECT count(*) AS n FROM invitation_draft")[0].decode("n", as: Int.self)
-            #expect(drafts == 0)
             let status = try await app.db.query("SELECT status FROM invitation WHERE id = \(link.id)")[0].decode("status", as: String.self)
             #expect(status == "submitted")
             let versions = try await app.db.query("SELECT form_id FROM form_version")
@@ -117,7 +130,7 @@ struct VictimQuestionnaireTests {
                 return try await group.reduce(into: [String?]()) { $0.append($1) }
             }
             #expect(locations.allSatisfy { $0 == "/questionnaire/done" })
-            #expect(try await app.db.query("SELECT count(*) AS n FROM victim_response")[0].decode("n", as: Int.self) == 1)
+            #expect(try await app.db.query("SELECT count(*) AS n FROM sealed_response")[0].decode("n", as: Int.self) == 1)
             // Refresh and back-button resubmits see the confirmation too.
             var again = ready
             #expect(try await again.post("/questionnaire/submit", []).location == "/questionnaire/done")
@@ -131,15 +144,16 @@ struct VictimQuestionnaireTests {
             let fixtures = try await Fixtures.make(app.db)
             let link = try #require(try await fixtures.issue(app).first)
             var phone = VictimBrowser(client)
-            try await phone.begin(link.token)
+            let first = try await phone.begin(link.token)
+            let code = try #require(AnonymityAttackTests.resumeCode(in: first.html))
             try await phone.post("/questionnaire/page/completed_by", [("v2_completed_by", "helper"), ("action", "continue")])
             var laptop = VictimBrowser(client)
-            try await laptop.post("/q/\(link.token)", [], withCSRF: false)
+            try await laptop.post("/q/\(link.token)", [("action", "resume"), ("resume_code", code)], withCSRF: false)
             #expect(laptop.cookie != phone.cookie)
             let resumed = try await laptop.follow("/questionnaire")
             #expect(resumed.html.contains("action=\"/questionnaire/page/first_contact_method\""))
-            let first = try await laptop.get("/questionnaire/page/completed_by")
-            #expect(first.html.contains("value=\"helper\" checked"))
+            let again = try await laptop.get("/questionnaire/page/completed_by")
+            #expect(again.html.contains("value=\"helper\" checked"))
         }
     }
 
@@ -203,25 +217,27 @@ struct VictimQuestionnaireTests {
         }
     }
 
-    @Test("a victim withdraws a submitted response with the link; the row is deleted and the link stops working")
+    @Test("a victim withdraws a submitted response with the resume code; the sealed copy is deleted and the link stops working")
     func withdrawal() async throws {
         try await TestApp.run { client, app in
             let fixtures = try await Fixtures.make(app.db)
             let links = try await fixtures.issue(app, count: 2)
+            var codes: [String] = []
             for link in links {
                 var browser = VictimBrowser(client)
                 try await Self.complete(&browser, token: link.token)
                 try await browser.post("/questionnaire/submit", [])
+                codes.append(try #require(AnonymityAttackTests.resumeCode(in: try await browser.get("/questionnaire/done").html)))
             }
-            #expect(try await app.db.query("SELECT count(*) AS n FROM victim_response")[0].decode("n", as: Int.self) == 2)
+            #expect(try await app.db.query("SELECT count(*) AS n FROM sealed_response")[0].decode("n", as: Int.self) == 2)
             var later = VictimBrowser(client)
             let start = try await later.get("/q/\(links[0].token)")
             #expect(start.html.contains("You have already sent your answers"))
-            try await later.post("/q/\(links[0].token)", [], withCSRF: false)
+            try await later.post("/q/\(links[0].token)", [("action", "withdraw"), ("resume_code", codes[0])], withCSRF: false)
             try await later.follow("/questionnaire/withdraw")
             let withdrawn = try await later.post("/questionnaire/withdraw", [])
             #expect(withdrawn.html.contains("Your answers have been withdrawn"))
-            #expect(try await app.db.query("SELECT count(*) AS n FROM victim_response")[0].decode("n", as: Int.self) == 1)
+            #expect(try await app.db.query("SELECT count(*) AS n FROM sealed_response")[0].decode("n", as: Int.self) == 1)
             var afterwards = VictimBrowser(client)
             #expect(try await afterwards.get("/q/\(links[0].token)").status == .notFound)
         }
@@ -244,7 +260,7 @@ struct VictimQuestionnaireTests {
             #expect(wrongCode.html.contains("govuk-error-summary"))
             let oversized = try await browser.post("/questionnaire/page/helped_most", [("v19_helped_most", String(repeating: "a", count: 2001))])
             #expect(oversized.status == .unprocessableContent)
-            #expect(try await app.db.query("SELECT count(*) AS n FROM invitation_draft")[0].decode("n", as: Int.self) == 0)
+            #expect(try await app.db.query("SELECT count(*) AS n FROM victim_draft")[0].decode("n", as: Int.self) == 0)
         }
     }
 

@@ -157,11 +157,31 @@ public struct BallotBox: Sendable {
             }
         }
         if outcome.total > 0 {
-            // The sealed copies' space goes back to the table (and their dead rows out of it).
-            try await database.execute("VACUUM sealed_response")
+            try await reclaim()
             logger?.info("victim responses released", metadata: ["released": "\(outcome.total)", "batches": "\(outcome.batches.count)"])
         }
         return outcome
+    }
+
+    /// Gives the released copies' space back. A plain VACUUM frees their rows but leaves their bytes in the table's
+    /// pages (where a base backup would find them); VACUUM FULL writes a new file without them. It needs the table to
+    /// itself for a moment, so it waits at most a second for submissions in flight and otherwise falls back to VACUUM
+    /// (the next release tries again).
+    func reclaim() async throws {
+        try await database.withConnection { connection in
+            try await connection.execute("SET lock_timeout = '1s'")
+            do {
+                try await connection.execute("VACUUM FULL sealed_response")
+            } catch let error as PostgresError where error.code == SQLState("55P03") {
+                try await connection.execute("RESET lock_timeout")
+                try await connection.execute("VACUUM sealed_response")
+                return
+            } catch {
+                _ = try? await connection.execute("RESET lock_timeout")
+                throw error
+            }
+            try await connection.execute("RESET lock_timeout")
+        }
     }
 
     /// One group in one transaction; nil when another instance holds its lock.
