@@ -107,7 +107,9 @@ struct AnonymityAttackTests {
                 for column in columns where try column.decode("data_type", as: String.self) == "bytea" {
                     let table = try column.decode("table_name", as: String.self)
                     let name = try column.decode("column_name", as: String.self)
-                    for row in try await app.db.query("SELECT \(identifier: name) AS b FROM \(identifier: table) WHERE \(identifier: name) IS NOT NULL") {
+                    for row in try await app.db.query(
+                        "SELECT \(identifier: name) AS b FROM \(identifier: table) WHERE \(identifier: name) IS NOT NULL"
+                    ) {
                         let bytes = String(decoding: try row.decode("b", as: PostgresBytes.self).bytes, as: UTF8.self)
                         for nonce in nonces where bytes.contains(nonce) { found.insert(nonce) }
                     }
@@ -121,7 +123,9 @@ struct AnonymityAttackTests {
 
             // No row of any table shares a transaction id with a submitted link, except the sealed copies.
             let linkXmins = Set(
-                try await app.db.query("SELECT xmin::text AS x FROM invitation WHERE status = 'submitted'").map { try $0.decode("x", as: String.self) }
+                try await app.db.query("SELECT xmin::text AS x FROM invitation WHERE status = 'submitted'").map {
+                    try $0.decode("x", as: String.self)
+                }
             )
             #expect(linkXmins.count == Self.submissions)
             for table in tables where table != "invitation" && table != "sealed_response" {

@@ -36,7 +36,7 @@ struct HousekeepingTests {
             #expect(outcome.drafts == 1)
             let statuses = try await app.db.query("SELECT status FROM invitation ORDER BY id").map { try $0.decode("status", as: String.self) }
             #expect(statuses == ["expired", "submitted", "expired"])
-            #expect(try await app.db.query("SELECT count(*) AS n FROM victim_response")[0].decode("n", as: Int.self) == 1)
+            #expect(try await app.db.query("SELECT count(*) AS n FROM sealed_response")[0].decode("n", as: Int.self) == 1)
 
             // With another instance holding the lock, a run does nothing.
             try await app.db.withConnection { connection in

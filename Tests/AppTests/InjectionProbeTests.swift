@@ -230,6 +230,9 @@ struct InjectionProbeTests {
                 )
             )
 
+            // Answers are read once released: the window closes and the ballot box is emptied.
+            try await app.closeWindowAndRelease(fixtures.inspectionID)
+
             // The lead inspector reviews one answer, redacting a payload phrase and flagging it for safeguarding.
             let review = try await inspector.get("/inspections/\(fixtures.inspectionID)/report/free-text")
             record("free-text review", review)

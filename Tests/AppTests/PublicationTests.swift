@@ -79,6 +79,7 @@ struct PublicationTests {
             let fixtures = try await Fixtures.make(app.db)
             try await app.submitResponses(client, fixtures, count: 12)
             try app.moveClock(to: "2026-12-22")
+            #expect(try await app.release().total == 12)
             let admin = try await app.signedIn(client, as: .admin)
             let adminID = try await app.count("SELECT id FROM staff_user WHERE email = 'admin@example.gov.uk'")
             let id = fixtures.inspectionID
@@ -231,9 +232,12 @@ struct PublicationTests {
         try await TestApp.run { client, app in
             let fixtures = try await Fixtures.make(app.db)
             try await app.submitResponses(client, fixtures, count: 1)
-            let admin = try await app.signedIn(client, as: .admin)
+            let first = try await app.signedIn(client, as: .admin)
             let id = fixtures.inspectionID
-            #expect(try await admin.get("/inspections/\(id)/report/free-text").text.contains("Roedd hi"))
+            // Answers are read only once released: one response waits sealed until the window closes.
+            #expect(!(try await first.get("/inspections/\(id)/report/free-text").text.contains("Roedd hi")))
+            try await app.closeWindowAndRelease(fixtures.inspectionID)
+            #expect(try await first.get("/inspections/\(id)/report/free-text").text.contains("Roedd hi"))
             try app.moveClock(to: "2026-12-22")
             let again = try await app.signedIn(client, as: .admin, email: "admin2@example.gov.uk")
             #expect(try await again.post("/inspections/\(id)/publish", [("confirm", "yes")]).status == .seeOther)
@@ -252,6 +256,15 @@ struct PublicationTests {
 }
 
 extension TestApp {
+    /// Closes the inspection's victim window yesterday (without moving the clock, so sessions stay) and runs a release,
+    /// which then empties the ballot box for it.
+    func closeWindowAndRelease(_ inspectionID: Int) async throws {
+        try await db.execute(
+            "UPDATE inspection SET victim_window_closes_on = \(dependencies.today.adding(days: -1)) WHERE id = \(inspectionID)"
+        )
+        try await release()
+    }
+
     /// One release pass of the ballot box as of the test clock's date, as `serve` runs it every minute.
     @discardableResult
     func release() async throws -> BallotBox.ReleaseOutcome {

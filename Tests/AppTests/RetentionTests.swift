@@ -76,12 +76,6 @@ struct RetentionTests {
             try await started.begin(unused[0].token)
             try await started.post("/questionnaire/page/completed_by", [("v2_completed_by", "victim"), ("action", "continue")])
             try await app.enterPaperResponse(inspectionID: id, provider: fixtures.providerA, enteredBy: staffID)
-            try await app.db.execute(
-                """
-                INSERT INTO victim_free_text_review (response_id, question_id, redacted_text, redactions, reviewed_by, reviewed_at)
-                SELECT id, 'v19_helped_most', 'She was kind', 0, \(staffID), now() FROM victim_response WHERE channel = 'online' LIMIT 1
-                """
-            )
             try await insertSentencerMeeting(app.db, inspectionID: id, staffID: staffID)
             // Another inspection, never published: nothing of it is ever deleted.
             let other = try await InspectionStore(database: app.db).create(
@@ -101,8 +95,17 @@ struct RetentionTests {
             // While the window is open nothing goes but nothing is due either.
             #expect(try await run().items.isEmpty)
 
-            // The window has closed: unused links lose what made them usable or identifying; counts stay.
+            // The window has closed: the release job empties the ballot box; every link loses what made it usable or
+            // identifying; counts stay.
             try app.moveClock(to: "2026-12-22")
+            // The two online ones (the paper ones were stored as released by the helper).
+            #expect(try await app.release().total == 2)
+            try await app.db.execute(
+                """
+                INSERT INTO victim_free_text_review (response_id, question_id, redacted_text, redactions, reviewed_by, reviewed_at)
+                SELECT id, 'v19_helped_most', 'She was kind', 0, \(staffID), now() FROM victim_response WHERE channel = 'online' LIMIT 1
+                """
+            )
             let admin = try await app.signedIn(client, as: .admin)
             let inspectionPage = try await admin.get("/inspections/\(id)").text
             let reportPage = try await admin.get("/inspections/\(id)/report").text
@@ -110,13 +113,13 @@ struct RetentionTests {
             let summary = try await invitations.summary(inspectionID: id, today: app.dependencies.today)
             let closed = try await run()
             #expect(closed.items.filter { $0.inspectionID != id }.isEmpty)
-            #expect(kinds(closed)[.linkCredentials] == 2)
+            #expect(kinds(closed)[.linkCredentials] == 4)
             #expect(kinds(closed)[.drafts] == 1)
             #expect(kinds(closed)[.victimResponses] == nil)
             #expect(try await invitations.find(token: unused[1].token) == nil)
             #expect(try await invitations.find(code: unused[1].code) == nil)
             #expect(
-                try await app.count("SELECT count(*) FROM invitation WHERE erased_at IS NOT NULL AND reference IS NULL AND token_hash IS NULL") == 2
+                try await app.count("SELECT count(*) FROM invitation WHERE erased_at IS NOT NULL AND reference IS NULL AND token_hash IS NULL") == 4
             )
             #expect(try await invitations.summary(inspectionID: id, today: app.dependencies.today) == summary)
             #expect(try await admin.get("/inspections/\(id)").text == inspectionPage)
@@ -136,7 +139,7 @@ struct RetentionTests {
             let dry = try await run(dryRun: true)
             #expect(dry.dryRun)
             let expected: [RetentionOutcome.Kind: Int] = [
-                .linkCredentials: 2, .victimResponses: 2, .paperResponses: 1, .freeTextReviews: 1, .sentencerNotes: 1,
+                .victimResponses: 2, .paperResponses: 1, .freeTextReviews: 1, .sentencerNotes: 1,
                 .sentencerMeetingTexts: 1, .sentencerRevisions: 2,
             ]
             #expect(kinds(dry) == expected)
@@ -189,7 +192,7 @@ struct RetentionTests {
                 try await retention.run(today: app.dependencies.today, now: app.clock.now, actor: .commandLine)
             }
             #expect(error?.description.contains("RETENTION_MONTHS must be a whole number from 1 to 1200, not '\(months)'") == true)
-            #expect(try await app.count("SELECT count(*) FROM victim_response") == 1)
+            #expect(try await app.count("SELECT count(*) FROM sealed_response") == 1)
             #expect(try await app.count("SELECT count(*) FROM invitation WHERE erased_at IS NOT NULL") == 0)
             #expect(try await app.count("SELECT count(*) FROM audit_event WHERE event = 'retention.deleted'") == 0)
         }
@@ -200,6 +203,8 @@ struct RetentionTests {
         try await TestApp.run { client, app in
             let fixtures = try await Fixtures.make(app.db)
             try await app.submitResponses(client, fixtures, count: 3)
+            try app.moveClock(to: "2026-12-22")
+            #expect(try await app.release().total == 3)
             try await app.markAllPublished(on: "2026-12-22")
             try app.moveClock(to: "2027-12-22")
             let today = app.dependencies.today

@@ -13,7 +13,8 @@ struct SecurityProbeTests {
     static let publicRoutes: Set<String> = [
         "GET /", "GET /healthz", "GET /q/:token", "POST /q/:token", "GET /start", "POST /start", "GET /questionnaire",
         "GET /questionnaire/page/:page", "POST /questionnaire/page/:page", "GET /questionnaire/check", "POST /questionnaire/submit",
-        "GET /questionnaire/done", "GET /questionnaire/withdraw", "POST /questionnaire/withdraw", "GET /questionnaire/language/:language",
+        "GET /questionnaire/done", "GET /questionnaire/withdraw", "POST /questionnaire/withdraw", "POST /questionnaire/withdraw-code",
+        "GET /questionnaire/language/:language",
         "GET /exit", "GET /privacy", "GET /accessibility", "GET /sign-in", "POST /sign-in",
     ]
 

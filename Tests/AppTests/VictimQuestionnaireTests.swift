@@ -94,7 +94,9 @@ struct VictimQuestionnaireTests {
             #expect(responses.count == 1)
             let row = try #require(responses.first)
             #expect(
-                row.columns.names.sorted() == ["answers", "channel", "form_id", "form_version", "id", "inspection_id", "provider_id", "withdrawal_key"]
+                row.columns.names.sorted() == [
+                    "answers", "channel", "form_id", "form_version", "id", "inspection_id", "provider_id", "withdrawal_key",
+                ]
             )
             #expect(try row.decode("provider_id", as: Int.self) == fixtures.providerA)
             let answers = try row.decode("answers", as: PostgresJSON.self).text

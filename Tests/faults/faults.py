@@ -4,17 +4,28 @@ sets the environment read below; this file only drives.
 
 Every simulated victim walks the real journey over HTTP, as a browser without JavaScript would: the start page behind
 its link, the start button, one POST per question page with the page's CSRF token and the session cookie, the check
-page, the submit button and the confirmation. Each victim writes a nonce of its own into a free-text answer, so the
-check that its response is stored exactly once counts rows in `victim_response` (which has no link to the invitation,
-by design) and can fail.
+page, the submit button and the confirmation. Each victim notes the resume code its pages show; one that comes back to
+its link on a fresh browser finds "already been started" and carries on with that code (or, one in four, starts
+again), or finds "already sent" and opens its confirmation with the code.
+
+Each victim writes a nonce of its own into a free-text answer. A submission is sealed (`sealed_response`, keyed by
+its link until release); `victim_response` (which has no link to the invitation, by design) gets it only when the
+ballot box is released. So after each scenario, with every server stopped, the scenario's inspection has its victim
+window closed and `stakeholder-views victims release` runs (twice: the second must release nothing); then every
+victim's nonce must be in `victim_response` exactly once and no sealed copy may be left. That check can fail. While
+a scenario runs, "stored" means released or sealed: a victim's nonce rows plus its link's sealed copy, read in one
+statement (one snapshot, so a release moving rows between the two cannot be counted twice or missed).
 
 Scenarios (each with its own server process on the same database):
-  crash     200 victims at once; the server is killed with SIGKILL twice and restarted. Every confirmed response is
-            stored exactly once; every victim who had no confirmation starts again from the same link and ends with
-            exactly one stored response.
+  crash     200 victims at once; the server (releasing only at start-up) is killed with SIGKILL twice and
+            restarted, with confirmed responses sealed and not yet released. Every confirmed response is stored exactly
+            once; every victim who had no confirmation starts again from the same link and ends with exactly one stored
+            response. At the end a `victims release` is killed with SIGKILL in the middle of its batch (its DELETE held
+            by a row lock): nothing is released and nothing is lost; the next release takes every copy once, and the
+            one after it nothing.
   database  victims at work and a probe every 50 ms while PostgreSQL restarts (`pg_ctl restart -m fast`): requests
             in the gap get the 503 "please try again" page, never a 500 or a stack trace; the same server process
-            serves again within 5 seconds; nothing confirmed is lost.
+            serves again within 5 seconds; nothing confirmed is lost. The server releases every 5 s meanwhile.
   sigterm   victims at work and one submission held in flight by a row lock when SIGTERM arrives: the held submission
             completes, the listener stops accepting connections while it is still running, the process exits 0.
   overload  a ramp finds the sustainable rate (no errors, p99 under 500 ms); then 1x and 4x that rate, open loop.
@@ -35,6 +46,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import aiohttp
 
@@ -74,14 +86,16 @@ class Server:
         self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
 
-    started: list["Server"] = []  # every process this run started, to stop whatever is left at the end
+    started: ClassVar[list["Server"]] = []  # every process this run started, to stop whatever is left at the end
+
+    def spawn(self) -> subprocess.Popen:
+        env = dict(os.environ, PORT=str(PORT), LOG_LEVEL=os.environ.get("SV_SERVER_LOG_LEVEL", "warning"), **self.extra_env)
+        with open(os.path.join(SCRATCH, "server.log"), "ab") as logfile:
+            return subprocess.Popen([BIN, "serve"], env=env, stdout=logfile, stderr=logfile, start_new_session=True)
 
     async def start(self) -> None:
         Server.started.append(self)
-        env = dict(os.environ, PORT=str(PORT), LOG_LEVEL=os.environ.get("SV_SERVER_LOG_LEVEL", "warning"), **self.extra_env)
-        logfile = open(os.path.join(SCRATCH, "server.log"), "ab")
-        self.process = subprocess.Popen([BIN, "serve"], env=env, stdout=logfile, stderr=logfile, start_new_session=True)
-        logfile.close()
+        self.process = self.spawn()
         deadline = time.monotonic() + 120
         async with aiohttp.ClientSession() as session:
             while time.monotonic() < deadline:
@@ -92,7 +106,7 @@ class Server:
                         if response.status == 200:
                             Server.up.set()
                             return
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (aiohttp.ClientError, TimeoutError):
                     pass
                 await asyncio.sleep(0.05)
         raise RuntimeError("the server did not answer /healthz within 120 s")
@@ -142,6 +156,22 @@ def psql(sql: str) -> list[str]:
     return out.stdout.splitlines()
 
 
+def hold_lock(script: str, application: str) -> subprocess.Popen:
+    """A psql session running `script` (a transaction that takes a lock and sleeps), named `application`."""
+    holder = subprocess.Popen(["psql", "-XAtq", DATABASE_URL], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, text=True, env=dict(os.environ, PGAPPNAME=application))
+    assert holder.stdin
+    holder.stdin.write(script)
+    holder.stdin.close()
+    return holder
+
+
+def start_release() -> subprocess.Popen:
+    """`stakeholder-views victims release` in the background, with the server's environment."""
+    return subprocess.Popen([BIN, "victims", "release"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, LOG_LEVEL="warning"), start_new_session=True)
+
+
 def pg_ctl(*args: str) -> None:
     # -l keeps the server's output away from our pipes (a daemon holding them would never let the call finish).
     subprocess.run(PG_CTL + [*args, "-D", PGDATA, "-l", os.path.join(PGDATA, "server.log")], check=True,
@@ -158,14 +188,70 @@ def issue_links(count: int) -> list[tuple[str, str]]:
     return links
 
 
-def stored_counts(victims: list["Victim"]) -> dict[str, int]:
-    """Rows in victim_response holding each victim's nonce."""
-    values = ",".join(f"('{v.nonce}')" for v in victims)
+def token_hash(token: str) -> str:
+    """The SQL for an invitation's token hash, as `InvitationStore` computes it."""
+    return f"sha256(convert_to('link:{token}', 'UTF8'))"
+
+
+def stored_counts(victims: list["Victim"]) -> dict[str, tuple[int, int]]:
+    """Each victim's response while the ballot box may hold it: (rows in victim_response holding its nonce, sealed
+    copies of its link). One statement, so one snapshot: a release (which moves a group from one table to the other
+    in one transaction) running meanwhile is seen wholly or not at all."""
+    values = ",".join(f"('{v.nonce}', {token_hash(v.token)})" for v in victims)
     rows = psql(
-        f"SELECT n.nonce, count(r.id) FROM (VALUES {values}) AS n(nonce) "
-        "LEFT JOIN victim_response r ON strpos(r.answers::text, n.nonce) > 0 GROUP BY n.nonce"
+        f"SELECT n.nonce, (SELECT count(*) FROM victim_response r WHERE strpos(r.answers::text, n.nonce) > 0), "
+        "(SELECT count(*) FROM sealed_response s JOIN invitation i ON i.id = s.invitation_id WHERE i.token_hash = n.hash) "
+        f"FROM (VALUES {values}) AS n(nonce, hash)"
     )
-    return {nonce: int(count) for nonce, count in (row.split("|") for row in rows)}
+    return {nonce: (int(released), int(sealed)) for nonce, released, sealed in (row.split("|") for row in rows)}
+
+
+def stored_once(counts: dict[str, tuple[int, int]], victims: list["Victim"]) -> list["Victim"]:
+    """The victims whose response is not stored exactly once (released or sealed)."""
+    return [v for v in victims if sum(counts.get(v.nonce, (0, 0))) != 1]
+
+
+def released_counts(victims: list["Victim"]) -> dict[str, int]:
+    """Rows in victim_response holding each victim's nonce."""
+    return {nonce: released for nonce, (released, _) in stored_counts(victims).items()}
+
+
+def inspections_of(victims: list["Victim"]) -> list[str]:
+    hashes = ",".join(token_hash(v.token) for v in victims)
+    return psql(f"SELECT DISTINCT inspection_id FROM invitation WHERE token_hash IN ({hashes}) ORDER BY 1")
+
+
+def close_windows(inspections: list[str], name: str) -> None:
+    """Ends the victim window of `inspections` yesterday (London), as if it had closed, within the dates' CHECK
+    constraints (sql/0020: opens < closes, opens >= announced; announced < fieldwork stays true). The title changes
+    too, so that `dev demo-links` makes a new demonstration inspection for the next scenario."""
+    psql(
+        "UPDATE inspection SET victim_window_closes_on = d.day, "
+        "victim_window_opens_on = LEAST(victim_window_opens_on, d.day - 1), announced_on = LEAST(announced_on, d.day - 1), "
+        f"title = CASE WHEN title LIKE '%(faults: %' THEN title ELSE title || ' (faults: {name}, closed)' END "
+        "FROM (SELECT (now() AT TIME ZONE 'Europe/London')::date - 1 AS day) AS d "
+        f"WHERE inspection.id IN ({','.join(inspections)})"
+    )
+
+
+def release() -> int:
+    """`stakeholder-views victims release` with the server's environment; returns how many responses it released."""
+    out = subprocess.run([BIN, "victims", "release"], check=True, capture_output=True, text=True,
+                         env=dict(os.environ, LOG_LEVEL="warning")).stdout
+    if "release: nothing due" in out:
+        return 0
+    total = re.search(r"^release: (\d+) responses in \d+ batch", out, re.MULTILINE)
+    if not total:
+        raise Unexpected(f"victims release printed {out!r}")
+    return int(total[1])
+
+
+def sealed_in(inspections: list[str]) -> int:
+    return int(psql(f"SELECT count(*) FROM sealed_response WHERE inspection_id IN ({','.join(inspections)})")[0])
+
+
+def released_in(inspections: list[str]) -> int:
+    return int(psql(f"SELECT count(*) FROM victim_response WHERE inspection_id IN ({','.join(inspections)})")[0])
 
 
 def link_statuses(victims: list["Victim"]) -> dict[str, str]:
@@ -175,6 +261,13 @@ def link_statuses(victims: list["Victim"]) -> dict[str, str]:
         "JOIN invitation i ON i.token_hash = sha256(convert_to('link:' || t.token, 'UTF8'))"
     )
     return dict(row.split("|") for row in rows)
+
+
+def drafts_left(victims: list["Victim"]) -> int:
+    """Drafts still held for these victims' links (sending any answers for a link deletes all of its drafts)."""
+    hashes = ",".join(token_hash(v.token) for v in victims)
+    return int(psql("SELECT count(*) FROM victim_draft d JOIN invitation i ON i.id = d.invitation_id "
+                    f"WHERE i.token_hash IN ({hashes})")[0])
 
 
 # MARK: Simulated victims
@@ -223,6 +316,11 @@ class Victim:
     think: tuple[float, float] = (0.05, 0.3)
     retries_last_step: bool = False  # on a lost connection: send the same request again, rather than start from the link
     resent_last_step: int = 0
+    starts_again: bool = False  # back at a started link on a fresh browser: "Start again" rather than the resume code
+    resume_code: str | None = None  # the code the victim's pages showed last
+    saved_under: str | None = None  # a code under which the server acknowledged a saved page (so a draft exists)
+    resumed: int = 0  # journeys that carried on with the resume code
+    restarted: int = 0  # journeys that pressed "Start again" on a started link
 
     def answers(self, page: str) -> dict[str, str]:
         """The first option of every radio group and check box group, the nonce in 'what helped most', text elsewhere."""
@@ -246,7 +344,7 @@ async def send(session: aiohttp.ClientSession, stats: Stats, method: str, path: 
             async with session.request(method, BASE + path, data=data, allow_redirects=False) as response:
                 body = await response.text()
                 status, headers = response.status, dict(response.headers)
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
+        except (aiohttp.ClientConnectionError, TimeoutError) as error:
             stats.connection_errors += 1
             if victim is None or not victim.retries_last_step:
                 raise ServerGone(str(error)) from error
@@ -267,6 +365,51 @@ async def send(session: aiohttp.ClientSession, stats: Stats, method: str, path: 
     raise Unexpected(f"{method} {path}: 503 for 400 tries")
 
 
+RESUME_CODE = re.compile(r"<strong[^>]*data-resume-code>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})</strong>")
+
+
+async def open_link(victim: Victim, stats: Stats, session: aiohttp.ClientSession, think) -> str | None:
+    """The start page behind the link and what the victim does there. Returns where the journey goes on, or None when
+    the answers were already sent and the victim has seen its confirmation through its resume code."""
+    status, _, body = await send(session, stats, "GET", f"/q/{victim.token}", victim=victim)
+    if status != 200:
+        raise Unexpected(f"start page: {status}")
+    await think()
+    if 'name="action" value="withdraw"' in body:
+        # "You have already sent your answers": the resume code the victim noted opens the confirmation (through the
+        # withdrawal form, which only leads to the question "are you sure"; nothing is withdrawn here).
+        victim.landed_unseen += 1
+        if not victim.resume_code:
+            raise Unexpected("the link says the answers were sent, but this victim was never shown a resume code")
+        fields = {"lang": "en", "action": "withdraw", "resume_code": victim.resume_code}
+        status, headers, _ = await send(session, stats, "POST", f"/q/{victim.token}", fields, victim=victim)
+        if status != 303 or headers.get("Location") != "/questionnaire/withdraw":
+            raise Unexpected(f"the resume code did not open a sent link: {status} {headers.get('Location')}")
+        status, _, body = await send(session, stats, "GET", "/questionnaire/done", victim=victim)
+        shown = RESUME_CODE.search(body)
+        if status != 200 or "govuk-panel--confirmation" not in body or not shown or shown[1] != victim.resume_code:
+            raise Unexpected(f"no confirmation with the victim's resume code after opening a sent link ({status})")
+        victim.confirmed = True
+        return None
+    if 'name="action" value="resume"' in body:
+        # "This questionnaire has already been started": carry on with the code a save was acknowledged under (a
+        # wrong code would count against the address's guess limit, shared by every victim here), or start again.
+        if victim.saved_under and not victim.starts_again:
+            victim.resumed += 1
+            fields = {"lang": "en", "action": "resume", "resume_code": victim.saved_under}
+        else:
+            victim.restarted += 1
+            fields = {"lang": "en", "action": "start-again"}
+    elif 'name="action" value="start"' in body:
+        fields = {"lang": "en", "action": "start"}
+    else:
+        raise Unexpected("the start page has no start, resume or withdraw form")
+    status, headers, _ = await send(session, stats, "POST", f"/q/{victim.token}", fields, victim=victim)
+    if status != 303:
+        raise Unexpected(f"start ({fields['action']}): {status}")
+    return headers["Location"]
+
+
 async def journey(victim: Victim, stats: Stats, on_submit=None) -> None:
     """From the link to the confirmation, on a fresh browser (cookie jar). Raises ServerGone when cut."""
     victim.journeys += 1
@@ -277,28 +420,23 @@ async def journey(victim: Victim, stats: Stats, on_submit=None) -> None:
         async def think():
             await asyncio.sleep(random.uniform(*victim.think))
 
-        status, _, body = await send(session, stats, "GET", f"/q/{victim.token}", victim=victim)
-        if status != 200:
-            raise Unexpected(f"start page: {status}")
-        says_sent = "You have already sent your answers" in body
-        await think()
-        status, headers, _ = await send(session, stats, "POST", f"/q/{victim.token}", {"lang": "en"}, victim=victim)
-        if status != 303:
-            raise Unexpected(f"start: {status}")
-        location = headers["Location"]
-        first = True
+        location = await open_link(victim, stats, session, think)
+        if location is None:
+            return
+        code = None  # this session's resume code
         for _ in range(80):
             status, headers, body = await send(session, stats, "GET", location, victim=victim)
             if status in (302, 303):
-                if first and headers["Location"] == "/questionnaire/done":
-                    victim.landed_unseen += 1
-                    promise(says_sent, "a stored response's link did not say the answers were already sent")
                 location = headers["Location"]
-                first = False
                 continue
-            first = False
             if status != 200:
                 raise Unexpected(f"GET {location}: {status}")
+            shown = RESUME_CODE.search(body)
+            if not shown:
+                raise Unexpected(f"GET {location}: no resume code on the page")
+            if code and shown[1] != code:
+                raise Unexpected(f"GET {location}: the resume code changed within one session")
+            code = victim.resume_code = shown[1]
             if "govuk-panel--confirmation" in body:
                 victim.confirmed = True
                 return
@@ -310,6 +448,8 @@ async def journey(victim: Victim, stats: Stats, on_submit=None) -> None:
             if page:
                 fields = victim.answers(body) | {"csrf_token": csrf[1], "action": "continue"}
                 status, headers, _ = await send(session, stats, "POST", page[1], fields, victim=victim)
+                if status == 303:
+                    victim.saved_under = code
             elif 'action="/questionnaire/submit"' in body:
                 if on_submit:
                     await on_submit(victim)
@@ -340,32 +480,58 @@ async def persistent_victim(victim: Victim, stats: Stats, deadline: float) -> No
             return
 
 
-async def serve_victims(victims: list[Victim], seconds: float) -> tuple[Stats, Server, list[asyncio.Task], float]:
+async def serve_victims(victims: list[Victim], seconds: float, server_env: dict[str, str] | None = None
+                        ) -> tuple[Stats, Server, list[asyncio.Task], float]:
     """Starts a server and sets every victim on its way; returns their statistics, the server, their tasks and deadline."""
     stats = Stats()
-    server = Server()
+    server = Server(server_env)
     await server.start()
     deadline = time.monotonic() + seconds
     return stats, server, [asyncio.create_task(persistent_victim(v, stats, deadline)) for v in victims], deadline
 
 
 def check_exactly_once(name: str, victims: list[Victim]) -> None:
+    """With no server running: every victim confirmed, its link submitted and its drafts gone; then the window of the
+    scenario's inspection closes and the ballot box is released twice. Every victim's nonce must be in victim_response
+    exactly once, no sealed copy may be left, and the second release must release nothing."""
     counts = stored_counts(victims)
     statuses = link_statuses(victims)
     unconfirmed = [v for v in victims if not v.confirmed]
     promise(not unconfirmed, f"{name}: {len(unconfirmed)} victims never saw their confirmation")
-    not_once = [v for v in victims if counts.get(v.nonce, 0) != 1]
-    promise(not not_once, f"{name}: {len(not_once)} victims' responses are not stored exactly once "
-            f"(counts {Counter(counts.get(v.nonce, 0) for v in not_once)})")
+    not_once = stored_once(counts, victims)
+    promise(not not_once, f"{name}: {len(not_once)} victims' responses are not sealed or released exactly once before the "
+            f"final release (released, sealed: {Counter(counts.get(v.nonce, (0, 0)) for v in not_once)})")
     not_submitted = [v for v in victims if statuses.get(v.token) != "submitted"]
     promise(not not_submitted, f"{name}: {len(not_submitted)} links are not marked submitted")
+    drafts = drafts_left(victims)
+    promise(drafts == 0, f"{name}: {drafts} drafts left for links whose answers were sent")
+    inspections = inspections_of(victims)
+    sealed = sealed_in(inspections)
+    close_windows(inspections, name)
+    first, second = release(), release()
+    promise(first == sealed, f"{name}: the release after the window closed released {first} responses, {sealed} were sealed")
+    promise(second == 0, f"{name}: a second release released {second} more responses")
+    check_released(name, victims, inspections)
+    log(f"{name}: window closed; released {first} sealed responses, then {second}")
+
+
+def check_released(name: str, victims: list[Victim], inspections: list[str]) -> None:
+    """After the final release: each nonce once in victim_response, nothing sealed, nothing else released."""
+    counts = released_counts(victims)
+    not_once = [v for v in victims if counts.get(v.nonce, 0) != 1]
+    promise(not not_once, f"{name}: {len(not_once)} victims' responses are not in victim_response exactly once after the "
+            f"release (counts {Counter(counts.get(v.nonce, 0) for v in not_once)})")
+    left = int(psql("SELECT count(*) FROM sealed_response")[0])
+    promise(left == 0, f"{name}: {left} sealed responses left after the release with the window closed")
+    released = released_in(inspections)
+    promise(released == len(victims), f"{name}: {released} responses released for {len(victims)} victims")
 
 
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def ms(seconds: float) -> str:
@@ -375,12 +541,18 @@ def ms(seconds: float) -> str:
 # MARK: Scenarios
 
 
+# The crash scenario's servers release only when they start (the release pass at start-up), so that each SIGKILL lands
+# with confirmed responses sealed and not yet released.
+RELEASE_AT_START_ONLY = {"RELEASE_INTERVAL_SECONDS": "86400"}
+
+
 async def scenario_crash(links) -> None:
     log("crash: 200 victims, SIGKILL twice, restart")
     # Half the victims, when the server goes away, reload (send the same request again with the same cookie); the
-    # other half start again from their link on a fresh browser.
-    victims = [Victim(token, code, retries_last_step=i % 2 == 0) for i, (token, code) in enumerate(links)]
-    stats, current, tasks, deadline = await serve_victims(victims, 240)
+    # other half start again from their link on a fresh browser, and of those one in two starts again rather than
+    # carrying on with the resume code.
+    victims = [Victim(token, code, retries_last_step=i % 2 == 0, starts_again=i % 4 == 1) for i, (token, code) in enumerate(links)]
+    stats, current, tasks, deadline = await serve_victims(victims, 240, RELEASE_AT_START_ONLY)
     stop = asyncio.Event()
     reporter = asyncio.create_task(progress(victims, stats, stop))
     kills = []
@@ -389,36 +561,84 @@ async def scenario_crash(links) -> None:
             await asyncio.sleep(0.01)
         confirmed_before = [v for v in victims if v.confirmed]
         await current.kill()
-        kills.append(len(confirmed_before))
-        log(f"crash: killed with {len(confirmed_before)} confirmed")
-        # The confirmed ones are in the database now, while the server is down.
+        # The confirmed ones are in the database now, while the server is down: sealed (submitted since this server
+        # started) or released (by this server's release at start-up, for those confirmed before the last kill).
         counts = stored_counts(confirmed_before)
-        promise(all(counts.get(v.nonce) == 1 for v in confirmed_before),
-                "crash: a response confirmed before the kill is not stored exactly once")
+        sealed = sum(copies for _, copies in counts.values())
+        kills.append(f"{len(confirmed_before)} confirmed ({sealed} sealed, not yet released)")
+        log(f"crash: killed with {kills[-1]}")
+        promise(not stored_once(counts, confirmed_before), "crash: a response confirmed before the kill is not stored exactly once")
+        promise(sealed > 0, "crash: no confirmed response was waiting sealed when the server was killed (the kill fell after the release)")
         await asyncio.sleep(0.3)
-        current = Server()
+        current = Server(RELEASE_AT_START_ONLY)
         await current.start()
     await asyncio.gather(*tasks)
     stop.set()
     await reporter
+    # The last server, too, is killed with the latest responses sealed; then a release is killed in the middle.
+    await current.kill()
+    inspections = inspections_of(victims)
+    sealed_at_kill = sealed_in(inspections)
+    promise(sealed_at_kill > 0, "crash: nothing was sealed when the last server was killed (the release test tests nothing)")
+    midway = await kill_a_release_midway(inspections)
     check_exactly_once("crash", victims)
     interrupted = sum(1 for v in victims if v.interrupted)
     promise(interrupted > 0, "crash: the kills cut no victim's journey (the scenario tested nothing)")
     resent = sum(v.submit_unanswered for v in victims)
     landed = sum(v.landed_unseen for v in victims)
     reloads = sum(v.resent_last_step for v in victims)
-    summary.append(f"crash     victims 200, kills at {kills} confirmed; journeys cut {sum(v.interrupted for v in victims)} "
+    summary.append(f"crash     victims 200, kills at {'; '.join(kills)}; journeys cut {sum(v.interrupted for v in victims)} "
                    f"({interrupted} victims; {reloads} requests sent again with the same cookie, the rest started again "
-                   f"from the link), submissions without an answer {resent}, of which found already stored when started "
-                   f"again from the link {landed}; all confirmed {all(v.confirmed for v in victims)}; requests {stats.line()}")
-    await current.kill()
+                   f"from the link: {sum(v.resumed for v in victims)} carried on with the resume code, "
+                   f"{sum(v.restarted for v in victims)} started again), submissions without an answer {resent}, of which "
+                   f"found already sent when started again from the link (confirmation opened with the resume code) "
+                   f"{landed}; all confirmed {all(v.confirmed for v in victims)}; requests {stats.line()}")
+    summary.append(f"crash     last server killed with {sealed_at_kill} sealed; {midway}; after the window closed every "
+                   "response was released exactly once and a second release released none")
+
+
+async def kill_a_release_midway(inspections: list[str]) -> str:
+    """With the window closed (so that the release takes the group however few wait), a `victims release` is killed
+    with SIGKILL while its batch's DELETE waits for a row lock another transaction holds on one sealed copy. The
+    batch's transaction never commits: every sealed copy stays and nothing is released. Returns a summary line."""
+    sealed, released = sealed_in(inspections), released_in(inspections)
+    close_windows(inspections, "crash")
+    script = "BEGIN; SELECT 1 FROM sealed_response LIMIT 1 FOR UPDATE; SELECT pg_sleep(120); COMMIT;\n"
+    holder = hold_lock(script, "faults-release-lock")
+    while psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'faults-release-lock' "
+               "AND query LIKE 'SELECT pg_sleep%'") != ["1"]:
+        await asyncio.sleep(0.02)
+    releaser = start_release()
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM sealed_response%'"
+    deadline = time.monotonic() + 60
+    while psql(waiting) != ["1"] and releaser.poll() is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    held = psql(waiting) == ["1"]
+    promise(held, f"crash: the release's DELETE never waited for the row lock (release exited {releaser.poll()})")
+    releaser.kill()
+    releaser.wait()
+    # End the lock holder; the killed release's backend then runs its DELETE, finds its client gone and rolls back.
+    psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'faults-release-lock'")
+    holder.wait()
+    gone = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'DELETE FROM sealed_response%'"
+    deadline = time.monotonic() + 30
+    while psql(gone) != ["0"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    promise(psql(gone) == ["0"], "crash: the killed release's database session did not end")
+    after_sealed, after_released = sealed_in(inspections), released_in(inspections)
+    promise(after_sealed == sealed and after_released == released,
+            f"crash: a release killed in the middle changed the ballot box: sealed {sealed} -> {after_sealed}, "
+            f"released {released} -> {after_released}")
+    return (f"a release killed with SIGKILL while its DELETE of {sealed} sealed copies waited for a row lock left "
+            f"{after_sealed} sealed and {after_released - released} released")
 
 
 async def scenario_database(links) -> None:
     log("database: pg_ctl restart -m fast during load")
     victims = [Victim(token, code) for token, code in links[:-1]]
     probe_token = links[-1][0]
-    stats, server, tasks, _ = await serve_victims(victims, 180)
+    # The server releases every 5 s (the minimum), so that batches are released under load and across the restart.
+    stats, server, tasks, _ = await serve_victims(victims, 180, {"RELEASE_INTERVAL_SECONDS": "5"})
     pid = server.pid
     while sum(v.confirmed for v in victims) < 0.3 * len(victims):
         await asyncio.sleep(0.01)
@@ -460,13 +680,16 @@ async def scenario_database(links) -> None:
     promise(server.process.poll() is None and server.pid == pid, "database: the server process did not survive the restart")
     promise(-1 not in gap, "database: a connection was refused or cut during the database restart")
     counts = stored_counts(confirmed_before)
-    promise(all(counts.get(v.nonce) == 1 for v in confirmed_before), "database: a response confirmed before the restart is lost or doubled")
+    promise(not stored_once(counts, confirmed_before), "database: a response confirmed before the restart is lost or doubled")
+    survived = server.process.poll() is None and server.pid == pid
+    await server.kill()
+    released_meanwhile = released_in(inspections_of(victims))
     check_exactly_once("database", victims)
     all_stats = Stats(statuses=stats.statuses + probe_stats.statuses, connection_errors=stats.connection_errors + probe_stats.connection_errors)
     summary.append(f"database  victims {len(victims)}; pg_ctl restart took {ms(restarted_at[0] - began)}; served again "
                    f"{ms(recovered) if recovered is not None else 'never'} after it returned; probe answers during the gap "
-                   f"{dict(Counter(gap))}; same server process {server.pid == pid}; requests {all_stats.line()}")
-    await server.kill()
+                   f"{dict(Counter(gap))}; same server process {survived}; released by the server while it ran "
+                   f"{released_meanwhile}, the rest when the window closed; requests {all_stats.line()}")
 
 
 async def scenario_sigterm(links) -> None:
@@ -474,15 +697,12 @@ async def scenario_sigterm(links) -> None:
     held, *others = [Victim(token, code) for token, code in links]
     stats, server, tasks, deadline = await serve_victims(others, 180)
     lock_holder: list[subprocess.Popen] = []
-    token_hash = f"sha256(convert_to('link:{held.token}', 'UTF8'))"
+    held_hash = token_hash(held.token)
 
     async def hold_the_row(victim: Victim) -> None:
         # A transaction elsewhere locks this victim's invitation row for 4 s, so the submission waits for it.
-        script = f"BEGIN; SELECT 1 FROM invitation WHERE token_hash = {token_hash} FOR UPDATE; SELECT pg_sleep(4); COMMIT;\n"
-        holder = subprocess.Popen(["psql", "-XAtq", DATABASE_URL], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                                  env=dict(os.environ, PGAPPNAME="faults-lock"))
-        holder.stdin.write(script)
-        holder.stdin.close()
+        script = f"BEGIN; SELECT 1 FROM invitation WHERE token_hash = {held_hash} FOR UPDATE; SELECT pg_sleep(4); COMMIT;\n"
+        holder = hold_lock(script, "faults-lock")
         while psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'faults-lock' "
                    "AND query LIKE 'SELECT pg_sleep%'") != ["1"]:
             await asyncio.sleep(0.02)
@@ -523,19 +743,19 @@ async def scenario_sigterm(links) -> None:
             "sigterm: new connections were not refused while the held submission was still running")
     promise(held.submit_unanswered == 0 and "unexpected" not in held_result,
             f"sigterm: the submission in flight at SIGTERM got no answer ({held_result})")
-    landed = stored_counts([held]).get(held.nonce, 0)
-    promise(landed == 1, f"sigterm: the submission in flight at SIGTERM is stored {landed} times")
+    landed = sum(stored_counts([held]).get(held.nonce, (0, 0)))
+    promise(landed == 1, f"sigterm: the submission in flight at SIGTERM is stored (sealed or released) {landed} times")
     # The victims that were cut come back to a restarted server and finish from their links.
     fresh = Server()
     await fresh.start()
     await asyncio.gather(*tasks)
     if not held.confirmed:
         await persistent_victim(held, stats, deadline)
+    await fresh.kill()
     check_exactly_once("sigterm", [held] + others)
     summary.append(f"sigterm   victims {len(others) + 1}; listener closed {ms(refused_at - signalled) if refused_at else 'never'} after "
                    f"SIGTERM, {ms(released_at - refused_at) if refused_at else '-'} before the held submission could go on; held submission answered and stored {landed}x; exit status {exit_status} "
                    f"{ms(exited_at - signalled)} after SIGTERM; requests {stats.line()}")
-    await fresh.kill()
 
 
 @dataclass
@@ -603,7 +823,7 @@ async def open_loop(server: Server, sessions: list[tuple[str, str, str]], rate: 
                     body = await response.text()
                     status = response.status
                     check_response(status, dict(response.headers), body, f"overload {'GET' if i % 2 else 'POST'} page")
-            except (aiohttp.ClientConnectionError, asyncio.TimeoutError):
+            except (aiohttp.ClientConnectionError, TimeoutError):
                 phase.stats.connection_errors += 1
                 status = -1
             return status
@@ -640,7 +860,7 @@ async def start_sessions(links, stats: Stats) -> list[tuple[str, str, str]]:
         jar = aiohttp.CookieJar(unsafe=True)
         async with aiohttp.ClientSession(cookie_jar=jar) as session:
             await send(session, stats, "GET", f"/q/{token}")
-            _, headers, _ = await send(session, stats, "POST", f"/q/{token}", {"lang": "en"})
+            _, headers, _ = await send(session, stats, "POST", f"/q/{token}", {"lang": "en", "action": "start"})
             _, headers, _ = await send(session, stats, "GET", headers["Location"])
             path = headers["Location"]
             _, _, body = await send(session, stats, "GET", path)
@@ -726,22 +946,27 @@ async def progress(victims: list["Victim"], stats: "Stats", stop: asyncio.Event)
         last = total
 
 
+def unhandled_errors() -> int:
+    with open(os.path.join(SCRATCH, "server.log"), errors="replace") as log_file:
+        return sum(1 for line in log_file if "unhandled error" in line)
+
+
 async def main() -> int:
     Server.up = asyncio.Event()
     started = time.monotonic()
-    wanted = lambda name: not ONLY or name in ONLY  # noqa: E731
-    log("issuing links")
-    links = issue_links(200 + 61 + 41 + 300)
-    crash, database, sigterm, overload = links[:200], links[200:261], links[261:302], links[302:]
-    if wanted("crash"):
-        await scenario_crash(crash)
-    if wanted("database"):
-        await scenario_database(database)
-    if wanted("sigterm"):
-        await scenario_sigterm(sigterm)
-    if wanted("overload"):
-        await scenario_overload(overload)
-    unhandled = sum(1 for line in open(os.path.join(SCRATCH, "server.log"), errors="replace") if "unhandled error" in line)
+
+    def wanted(name: str) -> bool:
+        return not ONLY or name in ONLY
+
+    # Each scenario's links are issued just before it: the scenario before closed its inspection's window (to release
+    # every response), so `dev demo-links` makes a new demonstration inspection.
+    scenarios = [("crash", 200, scenario_crash), ("database", 61, scenario_database), ("sigterm", 41, scenario_sigterm),
+                 ("overload", 300, scenario_overload)]
+    for name, count, scenario in scenarios:
+        if wanted(name):
+            log(f"issuing {count} links")
+            await scenario(issue_links(count))
+    unhandled = unhandled_errors()
     promise(unhandled == 0, f"the server logged {unhandled} unhandled errors (500s)")
     print("\n== faults and load: summary", flush=True)
     for line in summary:

@@ -157,7 +157,7 @@ public struct BallotBox: Sendable {
             }
         }
         if outcome.total > 0 {
-            try await reclaim()
+            try await reclaim(logger: logger)
             logger?.info("victim responses released", metadata: ["released": "\(outcome.total)", "batches": "\(outcome.batches.count)"])
         }
         return outcome
@@ -167,12 +167,15 @@ public struct BallotBox: Sendable {
     /// pages (where a base backup would find them); VACUUM FULL writes a new file without them. It needs the table to
     /// itself for a moment, so it waits at most a second for submissions in flight and otherwise falls back to VACUUM
     /// (the next release tries again).
-    func reclaim() async throws {
+    func reclaim(logger: Logger?) async throws {
         try await database.withConnection { connection in
             try await connection.execute("SET lock_timeout = '1s'")
             do {
                 try await connection.execute("VACUUM FULL sealed_response")
             } catch let error as PostgresError where error.code == SQLState("55P03") {
+                logger?.notice(
+                    "sealed copies' space not rewritten: a submission held the table; plain VACUUM instead, VACUUM FULL after the next release"
+                )
                 try await connection.execute("RESET lock_timeout")
                 try await connection.execute("VACUUM sealed_response")
                 return

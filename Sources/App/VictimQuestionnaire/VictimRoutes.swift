@@ -304,7 +304,13 @@ struct VictimRoutes: Sendable {
         // stored (a null character) is shown with its error instead.
         if post["action"] == "switch-language" && !submission.errors.contains(where: { $0.key == .answerUnsavable }) {
             // Keep what was typed, valid or not, and show the same page in the other language.
-            try await invitations.saveDraft(journey.invitation.id, secret: journey.session.secret, form: journey.form, answers: submission.answers, now: now)
+            try await invitations.saveDraft(
+                journey.invitation.id,
+                secret: journey.session.secret,
+                form: journey.form,
+                answers: submission.answers,
+                now: now
+            )
             try await sessions.setLanguage(cookie: journey.cookie, lang.other)
             var switched = journey
             switched.session.language = lang.other
@@ -313,7 +319,13 @@ struct VictimRoutes: Sendable {
         if !submission.errors.isEmpty {
             return questionPage(journey, formPage, answers: submission.answers, errors: submission.errors, returnTo: returnTo)
         }
-        try await invitations.saveDraft(journey.invitation.id, secret: journey.session.secret, form: journey.form, answers: submission.answers, now: now)
+        try await invitations.saveDraft(
+            journey.invitation.id,
+            secret: journey.session.secret,
+            form: journey.form,
+            answers: submission.answers,
+            now: now
+        )
         if returnTo == "check" { return .redirect(to: "/questionnaire/check", type: .normal) }
         let pages = journey.form.shownPages(answers: submission.answers)
         let index = pages.firstIndex { $0.id == formPage.id } ?? pages.count
@@ -491,7 +503,13 @@ struct VictimRoutes: Sendable {
             return withdrawCodePage(journey, typed: typed.isEmpty ? " " : typed)
         }
         try await sessions.end(cookie: journey.cookie)
-        return try await startSession(journey.invitation, secret: secret, language: journey.session.language, now: now, then: "/questionnaire/withdraw")
+        return try await startSession(
+            journey.invitation,
+            secret: secret,
+            language: journey.session.language,
+            now: now,
+            then: "/questionnaire/withdraw"
+        )
     }
 
     // MARK: Language, exit

@@ -34,8 +34,10 @@ enum VictimText: String, CaseIterable {
         case .startConfidential:
             "Your answers are confidential. We do not ask for your name or contact details, and your answers are not linked to you."
         case .startVLO: "Your Victim Liaison Officer will not see your answers."
-        case .startSkip: "You can skip any question. Your answers are saved as you go. To carry on later on another device you need your resume code as well as your letter."
-        case .startWithdraw: "If you change your mind after sending your answers, you can withdraw them with your resume code until the survey closes."
+        case .startSkip:
+            "You can skip any question. Your answers are saved as you go. To carry on later on another device you need your resume code as well as your letter."
+        case .startWithdraw:
+            "If you change your mind after sending your answers, you can withdraw them with your resume code until the survey closes."
         case .startSafeguarding:
             "If something you write makes us think you or someone else may be at risk of harm now, a named inspector will read it and may pass it on so that you can get help."
         case .startSupport: "If you need support, you can contact Victim Support free on 08 08 16 89 111, or your Victim Liaison Officer."
@@ -63,7 +65,8 @@ enum VictimText: String, CaseIterable {
         case .startButton: "Start now"
         case .resumeButton: "Continue where you left off"
         case .alreadyAnsweredTitle: "You have already sent your answers"
-        case .alreadyAnsweredBody: "Answers have been sent for this link. To withdraw them, enter the resume code that was shown on screen when they were answered."
+        case .alreadyAnsweredBody:
+            "Answers have been sent for this link. To withdraw them, enter the resume code that was shown on screen when they were answered."
         case .withdrawLink: "Withdraw my answers"
         case .codeTitle: "Enter your access code"
         case .codeLabel: "Access code"
@@ -79,7 +82,8 @@ enum VictimText: String, CaseIterable {
         case .change: "Change"
         case .notAnswered: "Not answered"
         case .submitTitle: "Now send your answers"
-        case .submitBody: "By sending your answers you are confirming that they are yours to give. You can withdraw them later with your resume code until the survey closes."
+        case .submitBody:
+            "By sending your answers you are confirming that they are yours to give. You can withdraw them later with your resume code until the survey closes."
         case .submitButton: "Send my answers"
         case .doneTitle: "Answers sent"
         case .doneBody: "Thank you for telling us about your experience. Your answers will help the inspection of probation in your area."
@@ -116,8 +120,10 @@ enum VictimText: String, CaseIterable {
             "We do not ask for your name, address, email or phone number, and we do not record them. Your answers are stored without any link to the letter, the link or the code you used, or to your Victim Liaison Officer. We use one cookie, only while you are answering, so that the service knows which questionnaire you are filling in. There are no analytics or advertising cookies."
         case .privacyWhy:
             "We use your answers, added together with other people’s, to judge how well the probation service works with victims, and we publish only totals that cannot identify anyone. Because your answers are about a crime, we treat them as criminal offence data and protect them accordingly."
-        case .privacyKept: "Your answers are kept locked until at least 10 people from your area have answered, or the survey closes; only then are they added, in a random order, to the answers inspectors read. They are kept until the inspection report is published and for 12 months after that, then deleted; only totals are kept after that."
-        case .privacyRights: "You have rights over your data, including to ask what we hold and to complain to the Information Commissioner’s Office. We cannot tell which answers are yours, and your letter cannot open them: only your resume code, shown on screen while you answer, lets you carry on or withdraw your answers. If you lose it, we cannot find your answers for you."
+        case .privacyKept:
+            "Your answers are kept locked until at least 10 people from your area have answered, or the survey closes; only then are they added, in a random order, to the answers inspectors read. They are kept until the inspection report is published and for 12 months after that, then deleted; only totals are kept after that."
+        case .privacyRights:
+            "You have rights over your data, including to ask what we hold and to complain to the Information Commissioner’s Office. We cannot tell which answers are yours, and your letter cannot open them: only your resume code, shown on screen while you answer, lets you carry on or withdraw your answers. If you lose it, we cannot find your answers for you."
         case .privacySafeguarding:
             "If something you write suggests that you or someone else may be at risk of harm now, a named inspector will read it and may share it with the right service so that help can be given."
         case .accessibilityTitle: "Accessibility statement"
@@ -147,11 +153,14 @@ enum VictimText: String, CaseIterable {
         case .startConfidential:
             "Mae eich atebion yn gyfrinachol. Nid ydym yn gofyn am eich enw na’ch manylion cyswllt, ac nid yw eich atebion yn cael eu cysylltu â chi."
         case .startVLO: "Ni fydd eich Swyddog Cyswllt Dioddefwyr yn gweld eich atebion."
-        case .startSkip: "Gallwch hepgor unrhyw gwestiwn. Caiff eich atebion eu cadw wrth i chi fynd. I barhau yn nes ymlaen ar ddyfais arall, bydd angen eich cod ailddechrau arnoch yn ogystal â’ch llythyr."
-        case .startWithdraw: "Os byddwch yn newid eich meddwl ar ôl anfon eich atebion, gallwch eu tynnu’n ôl gyda’ch cod ailddechrau hyd nes y bydd yr arolwg yn cau."
+        case .startSkip:
+            "Gallwch hepgor unrhyw gwestiwn. Caiff eich atebion eu cadw wrth i chi fynd. I barhau yn nes ymlaen ar ddyfais arall, bydd angen eich cod ailddechrau arnoch yn ogystal â’ch llythyr."
+        case .startWithdraw:
+            "Os byddwch yn newid eich meddwl ar ôl anfon eich atebion, gallwch eu tynnu’n ôl gyda’ch cod ailddechrau hyd nes y bydd yr arolwg yn cau."
         case .startSafeguarding:
             "Os bydd rhywbeth y byddwch yn ei ysgrifennu yn gwneud i ni feddwl y gallech chi neu rywun arall fod mewn perygl o niwed nawr, bydd arolygydd a enwir yn ei ddarllen ac efallai’n ei drosglwyddo fel y gallwch gael help."
-        case .startSupport: "Os oes angen cymorth arnoch, gallwch gysylltu â Cymorth i Ddioddefwyr am ddim ar 08 08 16 89 111, neu â’ch Swyddog Cyswllt Dioddefwyr."
+        case .startSupport:
+            "Os oes angen cymorth arnoch, gallwch gysylltu â Cymorth i Ddioddefwyr am ddim ar 08 08 16 89 111, neu â’ch Swyddog Cyswllt Dioddefwyr."
         case .startNotRead:
             "Nid yw eich atebion yn cael eu darllen ar unwaith. Cânt eu cadw dan glo hyd nes y bydd o leiaf 10 o bobl o’ch ardal wedi ateb, neu nes y bydd yr arolwg yn cau. Nid yr holiadur hwn yw’r ffordd o gael help brys."
         case .startUrgent:
@@ -176,7 +185,8 @@ enum VictimText: String, CaseIterable {
         case .startButton: "Dechrau nawr"
         case .resumeButton: "Parhau o’r man lle gwnaethoch adael"
         case .alreadyAnsweredTitle: "Rydych eisoes wedi anfon eich atebion"
-        case .alreadyAnsweredBody: "Mae atebion wedi cael eu hanfon ar gyfer y ddolen hon. I’w tynnu’n ôl, rhowch y cod ailddechrau a ddangoswyd ar y sgrin pan gawsant eu hateb."
+        case .alreadyAnsweredBody:
+            "Mae atebion wedi cael eu hanfon ar gyfer y ddolen hon. I’w tynnu’n ôl, rhowch y cod ailddechrau a ddangoswyd ar y sgrin pan gawsant eu hateb."
         case .withdrawLink: "Tynnu fy atebion yn ôl"
         case .codeTitle: "Rhowch eich cod mynediad"
         case .codeLabel: "Cod mynediad"
@@ -192,11 +202,13 @@ enum VictimText: String, CaseIterable {
         case .change: "Newid"
         case .notAnswered: "Heb ei ateb"
         case .submitTitle: "Anfonwch eich atebion nawr"
-        case .submitBody: "Drwy anfon eich atebion rydych yn cadarnhau mai chi sydd â’r hawl i’w rhoi. Gallwch eu tynnu’n ôl yn nes ymlaen gyda’ch cod ailddechrau hyd nes y bydd yr arolwg yn cau."
+        case .submitBody:
+            "Drwy anfon eich atebion rydych yn cadarnhau mai chi sydd â’r hawl i’w rhoi. Gallwch eu tynnu’n ôl yn nes ymlaen gyda’ch cod ailddechrau hyd nes y bydd yr arolwg yn cau."
         case .submitButton: "Anfon fy atebion"
         case .doneTitle: "Atebion wedi’u hanfon"
         case .doneBody: "Diolch am ddweud wrthym am eich profiad. Bydd eich atebion yn helpu’r arolygiad o’r gwasanaeth prawf yn eich ardal."
-        case .doneWithdrawIntro: "Os byddwch yn newid eich meddwl, gallwch dynnu eich atebion yn ôl gyda’ch cod ailddechrau hyd nes y bydd yr arolwg yn cau."
+        case .doneWithdrawIntro:
+            "Os byddwch yn newid eich meddwl, gallwch dynnu eich atebion yn ôl gyda’ch cod ailddechrau hyd nes y bydd yr arolwg yn cau."
         case .doneWithdrawLink: "Tynnu fy atebion yn ôl"
         case .doneClose: "Gallwch gau’r dudalen hon nawr."
         case .withdrawTitle: "Ydych chi’n siŵr eich bod am dynnu eich atebion yn ôl?"
@@ -229,8 +241,10 @@ enum VictimText: String, CaseIterable {
             "Nid ydym yn gofyn am eich enw, eich cyfeiriad, eich e-bost na’ch rhif ffôn, ac nid ydym yn eu cofnodi. Caiff eich atebion eu storio heb unrhyw gysylltiad â’r llythyr, y ddolen na’r cod a ddefnyddiwyd gennych, nac â’ch Swyddog Cyswllt Dioddefwyr. Rydym yn defnyddio un cwci, dim ond tra byddwch yn ateb, fel bod y gwasanaeth yn gwybod pa holiadur rydych yn ei lenwi. Nid oes cwcis dadansoddi na hysbysebu."
         case .privacyWhy:
             "Rydym yn defnyddio eich atebion, wedi’u cyfuno ag atebion pobl eraill, i farnu pa mor dda y mae’r gwasanaeth prawf yn gweithio gyda dioddefwyr, a dim ond cyfansymiau na allant adnabod neb a gyhoeddir gennym. Gan fod eich atebion yn ymwneud â throsedd, rydym yn eu trin fel data troseddau ac yn eu diogelu yn unol â hynny."
-        case .privacyKept: "Caiff eich atebion eu cadw dan glo hyd nes y bydd o leiaf 10 o bobl o’ch ardal wedi ateb, neu nes y bydd yr arolwg yn cau; dim ond wedyn y cânt eu hychwanegu, mewn trefn ar hap, at yr atebion y mae arolygwyr yn eu darllen. Cânt eu cadw hyd nes y cyhoeddir adroddiad yr arolygiad ac am 12 mis ar ôl hynny, ac yna eu dileu; dim ond cyfansymiau a gedwir ar ôl hynny."
-        case .privacyRights: "Mae gennych hawliau dros eich data, gan gynnwys gofyn beth sydd gennym a chwyno i Swyddfa’r Comisiynydd Gwybodaeth. Ni allwn ddweud pa atebion sy’n perthyn i chi, ac ni all eich llythyr eu hagor: dim ond eich cod ailddechrau, a ddangosir ar y sgrin wrth i chi ateb, sy’n gadael i chi barhau neu dynnu eich atebion yn ôl. Os byddwch yn ei golli, ni allwn ddod o hyd i’ch atebion i chi."
+        case .privacyKept:
+            "Caiff eich atebion eu cadw dan glo hyd nes y bydd o leiaf 10 o bobl o’ch ardal wedi ateb, neu nes y bydd yr arolwg yn cau; dim ond wedyn y cânt eu hychwanegu, mewn trefn ar hap, at yr atebion y mae arolygwyr yn eu darllen. Cânt eu cadw hyd nes y cyhoeddir adroddiad yr arolygiad ac am 12 mis ar ôl hynny, ac yna eu dileu; dim ond cyfansymiau a gedwir ar ôl hynny."
+        case .privacyRights:
+            "Mae gennych hawliau dros eich data, gan gynnwys gofyn beth sydd gennym a chwyno i Swyddfa’r Comisiynydd Gwybodaeth. Ni allwn ddweud pa atebion sy’n perthyn i chi, ac ni all eich llythyr eu hagor: dim ond eich cod ailddechrau, a ddangosir ar y sgrin wrth i chi ateb, sy’n gadael i chi barhau neu dynnu eich atebion yn ôl. Os byddwch yn ei golli, ni allwn ddod o hyd i’ch atebion i chi."
         case .privacySafeguarding:
             "Os bydd rhywbeth y byddwch yn ei ysgrifennu yn awgrymu y gallech chi neu rywun arall fod mewn perygl o niwed nawr, bydd arolygydd a enwir yn ei ddarllen ac efallai’n ei rannu â’r gwasanaeth priodol fel y gellir rhoi help."
         case .accessibilityTitle: "Datganiad hygyrchedd"
