@@ -55,12 +55,18 @@ struct AnonymityAttackTests {
     static let correlationLimit = 0.6
     static let submissions = 40
 
-    /// Runs a PostgreSQL program from the cluster's bin directory with `arguments`, returning what it printed.
-    static func pgProgram(_ name: String, _ arguments: [String]) throws -> String {
+    /// Runs a PostgreSQL program from the cluster's bin directory with `arguments`, returning what it printed. It
+    /// waits on a thread of its own, never on Swift's cooperative pool (which the other tests share).
+    static func pgProgram(_ name: String, _ arguments: [String]) async throws -> String {
         let bin = try #require(EmbeddedCluster.findBinDirectory(), "PostgreSQL's programs were not found (set PG_BINDIR)")
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("sv-\(name)-\(UUID().uuidString).txt").path
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let status = try Subprocess.run([bin + "/" + name] + arguments, logPath: output)
+        let command = [bin + "/" + name] + arguments
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Subprocess.run(command, logPath: output) })
+            }
+        }
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         #expect(status == 0, "\(name) failed: \(text.prefix(500))")
         return text
@@ -117,7 +123,7 @@ struct AnonymityAttackTests {
                 return found
             }
             #expect(try await readableNonces().isEmpty)
-            let dump = try Self.pgProgram("pg_dump", ["--no-owner", "-n", schema, "-d", app.database.connectionString])
+            let dump = try await Self.pgProgram("pg_dump", ["--no-owner", "-n", schema, "-d", app.database.connectionString])
             #expect(dump.contains("sealed_response"))
             #expect(nonces.filter { dump.contains($0) }.isEmpty)
 
@@ -169,7 +175,7 @@ struct AnonymityAttackTests {
                 let rho = Self.spearman(try await order(column), identity)
                 #expect(abs(rho) < Self.correlationLimit, "order by \(column): rank correlation \(rho)")
             }
-            let afterDump = try Self.pgProgram("pg_dump", ["--no-owner", "-n", schema, "-d", app.database.connectionString])
+            let afterDump = try await Self.pgProgram("pg_dump", ["--no-owner", "-n", schema, "-d", app.database.connectionString])
             let dumped = nonces.enumerated().compactMap { index, nonce in afterDump.range(of: nonce).map { (index, $0.lowerBound) } }
             #expect(dumped.count == Self.submissions)
             let dumpOrder = dumped.sorted { $0.1 < $1.1 }.map(\.0)
@@ -181,7 +187,7 @@ struct AnonymityAttackTests {
                 "setting",
                 as: String.self
             )
-            let wal = try Self.pgProgram("pg_waldump", ["-p", directory + "/pg_wal", "-s", start, "-e", end, "-r", "Heap"])
+            let wal = try await Self.pgProgram("pg_waldump", ["-p", directory + "/pg_wal", "-s", start, "-e", end, "-r", "Heap"])
             var ctidRank: [String: Int] = [:]
             for row in try await app.db.query("SELECT ctid::text AS c, answers ->> 'v19_helped_most' AS t FROM victim_response") {
                 let text = try row.decode("t", as: String.self)

@@ -18,6 +18,55 @@ struct ReportFreeTextTests {
         #expect(result.count == 3)
     }
 
+    @Test(
+        "redaction ends and is exact: phrases found in their own replacement, whole words only, Unicode, overlaps, 10,000 phrases",
+        arguments: ["Ed", "Red", "act", "e", "redacted", "[redacted]", "d]"]
+    )
+    func redactionTerminates(phrase: String) {
+        let text = "Ed worked with Red. [redacted] act e."
+        let result = FreeTextReviewStore.redact(text, phrases: [phrase])
+        // Exactly the whole-word occurrences in the original, once each; the result is never longer than needed.
+        let expected: [String: (String, Int)] = [
+            "Ed": ("[redacted] worked with Red. [redacted] act e.", 1),
+            "Red": ("Ed worked with [redacted]. [redacted] act e.", 1),
+            "act": ("Ed worked with Red. [redacted] [redacted] e.", 1),
+            "e": ("Ed worked with Red. [redacted] act [redacted].", 1),
+            "redacted": ("Ed worked with Red. [[redacted]] act e.", 1),
+            "[redacted]": ("Ed worked with Red. [redacted] act e.", 1),
+            "d]": ("Ed worked with Red. [redacted] act e.", 0),
+        ]
+        #expect(result.text == expected[phrase]?.0)
+        #expect(result.count == expected[phrase]?.1)
+    }
+
+    /// The redacted text and count as "text|count", for comparing in one expectation.
+    static func redacted(_ text: String, phrases: [String]) -> String {
+        let result = FreeTextReviewStore.redact(text, phrases: phrases)
+        return "\(result.text)|\(result.count)"
+    }
+
+    @Test("redaction edge cases: empty and whitespace phrases, a phrase longer than the text, overlaps, Welsh letters, emoji, combining marks")
+    func redactionEdges() {
+        #expect(Self.redacted("Anything", phrases: ["", "  ", "\n"]) == "Anything|0")
+        #expect(Self.redacted("Short", phrases: ["Short text that is longer"]) == "Short|0")
+        // Overlapping phrases: the longest at a position wins; each character is replaced at most once.
+        #expect(Self.redacted("Mary Ann Jones rang", phrases: ["Mary", "Mary Ann", "Ann Jones"]) == "[redacted] Jones rang|1")
+        // Welsh letters are letters: "Gŵyn" is not a match inside "Gŵynedd"; case is ignored with ŵ and Ŵ.
+        #expect(Self.redacted("GŴYN a Gŵynedd", phrases: ["gŵyn"]) == "[redacted] a Gŵynedd|1")
+        #expect(Self.redacted("Siân said so; sian too", phrases: ["siân"]) == "[redacted] said so; sian too|1")
+        // Emoji and combining characters stay whole.
+        #expect(Self.redacted("Zoe\u{0301} 🙂 Zoe", phrases: ["Zoe"]) == "Zoe\u{0301} 🙂 [redacted]|1")
+        #expect(Self.redacted("Thanks 🙂🙂 a lot", phrases: ["🙂"]) == "Thanks [redacted][redacted] a lot|2")
+        // Markup and template text are phrases like any other.
+        #expect(Self.redacted("<b>{{x}}</b>", phrases: ["{{x}}"]) == "<b>[redacted]</b>|1")
+        // 10,000 phrases over the longest answer allowed (2,000 characters).
+        let phrases = (0..<10_000).map { "name\($0)" }
+        let text = String(repeating: "name42 was kind. ", count: 117)
+        let many = FreeTextReviewStore.redact(text, phrases: phrases)
+        #expect(many.count == 117)
+        #expect(!many.text.contains("name42"))
+    }
+
     @Test("free text appears in the report only after review, redacted; the reviewer's flag lists it for the lead inspector only")
     func reviewJourney() async throws {
         try await TestApp.run { client, app in

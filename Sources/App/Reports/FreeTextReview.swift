@@ -21,19 +21,54 @@ public struct FreeTextReviewStore: Sendable {
         public let safeguarding: Bool
     }
 
-    /// Replaces every occurrence of each phrase (ignoring case) with `[redacted]`; returns the text and the number
-    /// of replacements. Phrases are trimmed; empty ones are ignored.
+    /// Replaces every whole-word occurrence of each phrase (ignoring case, longest phrase first where they overlap)
+    /// with `[redacted]`, in one pass over the original text; returns the text and the number of replacements.
+    /// Phrases are trimmed; empty ones are ignored. It always terminates: a replacement is never searched again.
     public static func redact(_ text: String, phrases: [String]) -> (text: String, count: Int) {
-        var result = text
+        // Phrases as lower-cased characters, longest first, grouped by their first character; duplicates once.
+        var byFirst: [String: [[String]]] = [:]
+        var seen: Set<[String]> = []
+        for phrase in phrases {
+            let characters = phrase.trimmingCharacters(in: .whitespacesAndNewlines).map { $0.lowercased() }
+            guard let first = characters.first, seen.insert(characters).inserted else { continue }
+            byFirst[first, default: []].append(characters)
+        }
+        for key in byFirst.keys { byFirst[key]?.sort { $0.count > $1.count } }
+        guard !byFirst.isEmpty else { return (text, 0) }
+        // One pass over the original text: what is replaced is never searched again, so it always ends.
+        let original = Array(text)
+        let lower = original.map { $0.lowercased() }
+        var result = ""
         var count = 0
-        for phrase in phrases.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }).filter({ !$0.isEmpty }).sorted(by: { $0.count > $1.count })
-        {
-            while let range = result.range(of: phrase, options: [.caseInsensitive]) {
-                result.replaceSubrange(range, with: "[redacted]")
+        var index = 0
+        while index < original.count {
+            if let candidates = byFirst[lower[index]],
+                let match = candidates.first(where: { matches($0, at: index, lower: lower, original: original) })
+            {
+                result += Self.replacement
                 count += 1
+                index += match.count
+            } else {
+                result.append(original[index])
+                index += 1
             }
         }
         return (result, count)
+    }
+
+    /// What a redacted phrase is shown as.
+    public static let replacement = "[redacted]"
+
+    /// Whether `phrase` (lower-cased characters) occurs at `index` as whole words: where the phrase begins or ends
+    /// with a letter or digit, the text must not go on with one (so "Ed" leaves "worked" alone; Welsh ŵ and accented
+    /// letters count as letters).
+    private static func matches(_ phrase: [String], at index: Int, lower: [String], original: [Character]) -> Bool {
+        let end = index + phrase.count
+        guard end <= lower.count, Array(lower[index..<end]) == phrase else { return false }
+        func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
+        if let first = phrase.first?.first, isWordCharacter(first), index > 0, isWordCharacter(original[index - 1]) { return false }
+        if let last = phrase.last?.last, isWordCharacter(last), end < original.count, isWordCharacter(original[end]) { return false }
+        return true
     }
 
     /// Answers not yet reviewed, oldest question first, at most `limit`.
