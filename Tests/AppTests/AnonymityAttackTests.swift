@@ -78,12 +78,14 @@ struct AnonymityAttackTests {
             let fixtures = try await Fixtures.make(app.db)
             let links = try await fixtures.issue(app, count: Self.submissions)
             let nonces = (0..<Self.submissions).map { "NONCE\($0)X\(UUID().uuidString.prefix(8))" }
+            var resumeCodes: [String] = []
             // Submitted one after another through the real pages, in a known order, a minute apart.
             for (index, link) in links.enumerated() {
                 var browser = VictimBrowser(client)
                 try await browser.get("/q/\(link.token)")
                 try await browser.post("/q/\(link.token)", [("lang", "en"), ("action", "start")], withCSRF: false)
-                _ = try await Self.answerAll(&browser, nonce: nonces[index])
+                let shown = try await Self.answerAll(&browser, nonce: nonces[index])
+                resumeCodes += [shown, try #require(LinkSecrets.normalise(resumeCode: shown))]
                 let sent = try await browser.post("/questionnaire/submit", [])
                 #expect(sent.location == "/questionnaire/done")
                 app.clock.advance(by: 60)
@@ -92,7 +94,7 @@ struct AnonymityAttackTests {
             #expect(try await app.count("SELECT count(*) FROM sealed_response") == Self.submissions)
             #expect(try await app.count("SELECT count(*) FROM victim_response") == 0)
 
-            // During the window: no table holds a nonce readably, in any column, text or bytes.
+            // During the window: no table holds a nonce, or a resume code, readably, in any column, text or bytes.
             let columns = try await app.db.query(
                 """
                 SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
@@ -107,7 +109,7 @@ struct AnonymityAttackTests {
                 for table in tables {
                     for row in try await app.db.query("SELECT t::text AS row FROM \(identifier: table) t") {
                         let text = try row.decode("row", as: String.self)
-                        for nonce in nonces where text.contains(nonce) { found.insert(nonce) }
+                        for secret in nonces + resumeCodes where text.contains(secret) { found.insert(secret) }
                     }
                 }
                 for column in columns where try column.decode("data_type", as: String.self) == "bytea" {
@@ -117,7 +119,7 @@ struct AnonymityAttackTests {
                         "SELECT \(identifier: name) AS b FROM \(identifier: table) WHERE \(identifier: name) IS NOT NULL"
                     ) {
                         let bytes = String(decoding: try row.decode("b", as: PostgresBytes.self).bytes, as: UTF8.self)
-                        for nonce in nonces where bytes.contains(nonce) { found.insert(nonce) }
+                        for secret in nonces + resumeCodes where bytes.contains(secret) { found.insert(secret) }
                     }
                 }
                 return found
@@ -125,7 +127,7 @@ struct AnonymityAttackTests {
             #expect(try await readableNonces().isEmpty)
             let dump = try await Self.pgProgram("pg_dump", ["--no-owner", "-n", schema, "-d", app.database.connectionString])
             #expect(dump.contains("sealed_response"))
-            #expect(nonces.filter { dump.contains($0) }.isEmpty)
+            #expect((nonces + resumeCodes).filter { dump.contains($0) }.isEmpty)
 
             // No row of any table shares a transaction id with a submitted link, except the sealed copies.
             let linkXmins = Set(
@@ -223,6 +225,9 @@ struct AnonymityAttackTests {
             let code = try await Self.answerAll(&victim, nonce: nonce)
             #expect(LinkSecrets.normalise(resumeCode: code) != nil)
             #expect(try await victim.get("/questionnaire/check").html.contains(nonce))
+            // The draft is sealed and padded like a sealed copy: its size says nothing of the answers.
+            let draftSizes = try await app.db.query("SELECT length(sealed) AS n FROM victim_draft").map { try $0.decode("n", as: Int.self) }
+            #expect(draftSizes == [16_384])
 
             // The VLO (or someone in the household) with the letter: by link and by access code.
             var holder = VictimBrowser(client)
@@ -243,7 +248,7 @@ struct AnonymityAttackTests {
             for uri in ["/questionnaire", "/questionnaire/check", "/questionnaire/page/helped_most", "/questionnaire/page/completed_by"] {
                 #expect(!(try await holder.follow(uri).html.contains(nonce)), "\(uri)")
             }
-            #expect(try await app.count("SELECT count(*) FROM victim_draft WHERE invitation_id = \(link.id)") == 1)
+            #expect(try await app.count("SELECT count(*) FROM victim_draft WHERE invitation_id = \(link.id)") == 2)
 
             // The victim's resume code on another device carries on with the saved answers.
             var other = VictimBrowser(client)

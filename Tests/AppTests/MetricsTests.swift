@@ -250,6 +250,20 @@ struct MetricsTests {
         #expect(!text.contains("sentencer_notes"))
     }
 
+    @Test("ballot box releases are counted: runs, and responses released")
+    func releases() async throws {
+        try await TestApp.run { _, app in
+            let fixtures = try await Fixtures.make(app.db)
+            _ = try await AnonymityAttackTests.submitThroughStore(app, fixtures, count: 11)
+            let metrics = AppMetrics()
+            metrics.recordRelease(try await app.release())
+            metrics.recordRelease(try await app.release())
+            let text = metrics.registry.emitToString()
+            #expect(Self.value("victim_responses_released_total", in: text) == 11)
+            #expect(Self.value("ballot_box_release_runs_total", in: text) == 2)
+        }
+    }
+
     @Test("with METRICS_PORT the metrics are only on their own listener: the public port answers 404")
     func separateListener() async throws {
         try await TestApp.run(configure: Self.enabled) { _, app in

@@ -10,11 +10,13 @@ struct ReleaseService: Service {
     let now: @Sendable () -> Date
     let interval: Duration
     let logger: Logger
+    /// Called with every finished run's outcome (the metrics counters).
+    let onOutcome: @Sendable (BallotBox.ReleaseOutcome) -> Void
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                _ = try await ballotBox.release(today: LocalDate(now(), timeZone: AppDependencies.london), logger: logger)
+                onOutcome(try await ballotBox.release(today: LocalDate(now(), timeZone: AppDependencies.london), logger: logger))
             } catch {
                 logger.warning("release of victim responses failed", metadata: ["error": "\(error)"])
             }

@@ -23,11 +23,45 @@ public struct EmbeddedCluster: Sendable {
     public let databaseName = "stakeholder_views"
     let binDirectory: String
     let runAs: String?
+    /// The data directory asked for, when the `postgres` user cannot reach it and the cluster lives under
+    /// `reachableRoot` instead; nil otherwise.
+    public let relocatedFrom: String?
+    /// Where clusters go whose requested folder the `postgres` user cannot enter.
+    public static let reachableRoot = "/var/lib/stakeholder-views"
+
+    /// Whether a user with `uid` and `gid` may search every existing folder on the way to `path` (the folders not yet
+    /// made will be created by this process and given to that user).
+    static func reachable(_ path: String, uid: uid_t, gid: gid_t) -> Bool {
+        var current = ""
+        for component in path.split(separator: "/").dropLast() {
+            current += "/" + component
+            var info = stat()
+            guard stat(current, &info) == 0 else { return true }
+            let mode = info.st_mode
+            let allowed =
+                info.st_uid == uid ? mode & S_IXUSR != 0 : (info.st_gid == gid ? mode & S_IXGRP != 0 : mode & S_IXOTH != 0)
+            if !allowed { return false }
+        }
+        return true
+    }
 
     /// Finds the server programs. Throws a one-line message naming the package to install when they are missing.
     public init(dataDirectory: String) throws(Failure) {
         let absolute = dataDirectory.hasPrefix("/") ? dataDirectory : FileManager.default.currentDirectoryPath + "/" + dataDirectory
-        self.dataDirectory = (absolute as NSString).standardizingPath
+        let requested = (absolute as NSString).standardizingPath
+        self.runAs = geteuid() == 0 ? "postgres" : nil
+        // As root, the server runs as `postgres`, which must be able to enter every folder above its data directory. A
+        // clone under a private folder (root's home is 0700) cannot be reached: the cluster then lives under
+        // /var/lib/stakeholder-views, in a folder named after the requested path, so each checkout keeps its own.
+        if let runAs, let user = getpwnam(runAs), !Self.reachable(requested, uid: user.pointee.pw_uid, gid: user.pointee.pw_gid) {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in requested.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            self.dataDirectory = Self.reachableRoot + "/" + String(hash, radix: 16) + "/" + (requested as NSString).lastPathComponent
+            self.relocatedFrom = requested
+        } else {
+            self.dataDirectory = requested
+            self.relocatedFrom = nil
+        }
         guard let bin = Self.findBinDirectory() else {
             throw Failure(
                 description:
@@ -36,7 +70,6 @@ public struct EmbeddedCluster: Sendable {
             )
         }
         self.binDirectory = bin
-        self.runAs = geteuid() == 0 ? "postgres" : nil
         if self.dataDirectory.utf8.count + 20 > 100 {
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for byte in self.dataDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
@@ -69,6 +102,12 @@ public struct EmbeddedCluster: Sendable {
     @discardableResult
     public func start(logger: Logger) throws(Failure) -> Bool {
         try initialiseIfNeeded(logger: logger)
+        if let relocatedFrom {
+            logger.notice(
+                "the postgres user cannot enter the folders above DATA_DIR, so the embedded cluster lives elsewhere",
+                metadata: ["db.requested_directory": "\(relocatedFrom)", "db.data_directory": "\(dataDirectory)"]
+            )
+        }
         if isRunning() { return false }
         if socketDirectory != dataDirectory { try makeDirectory(socketDirectory) }
         let options = "-c listen_addresses='' -k '\(socketDirectory)' -c unix_socket_permissions=0700"
@@ -94,6 +133,11 @@ public struct EmbeddedCluster: Sendable {
         if FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") { return }
         logger.info("creating embedded PostgreSQL cluster", metadata: ["db.data_directory": "\(dataDirectory)"])
         try makeDirectory((dataDirectory as NSString).deletingLastPathComponent)
+        if relocatedFrom != nil {
+            // Searchable by `postgres` whatever the umask.
+            chmod(Self.reachableRoot, 0o755)
+            chmod((dataDirectory as NSString).deletingLastPathComponent, 0o755)
+        }
         try makeDirectory(dataDirectory)
         chmod(dataDirectory, 0o700)
         let status = try run([

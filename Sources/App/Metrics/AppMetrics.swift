@@ -23,6 +23,8 @@ public struct AppMetrics: Sendable {
     private let requestsInFlight: Gauge
     private let requestsInFlightLimit: Gauge
     private let requestsShed: Counter
+    private let responsesReleased: Counter
+    private let releaseRuns: Counter
     private let requestSeries = RequestSeries()
 
     /// Request latency buckets, 5 ms to 10 s.
@@ -52,6 +54,10 @@ public struct AppMetrics: Sendable {
         requestsInFlightLimit = registry.makeGauge(
             descriptor: Self.name("http_requests_in_flight_limit", "MAX_CONCURRENT_REQUESTS: one request more is answered 503")
         )
+        responsesReleased = registry.makeCounter(
+            descriptor: Self.name("victim_responses_released_total", "Victim responses released from the ballot box into the report")
+        )
+        releaseRuns = registry.makeCounter(descriptor: Self.name("ballot_box_release_runs_total", "Release runs of the ballot box that finished"))
         requestsShed = registry.makeCounter(
             descriptor: Self.name("http_requests_shed_total", "Requests answered 503 at once because MAX_CONCURRENT_REQUESTS were in flight")
         )
@@ -72,6 +78,12 @@ public struct AppMetrics: Sendable {
     /// Counts one request and its duration under its route pattern. `route` is the router's pattern
     /// (`context.endpointPath`, written like `/q/{token}`); nil and Hummingbird's "NotFound" become `unmatched`,
     /// static files `/assets`.
+    /// A finished release run of the ballot box and how many responses it released.
+    func recordRelease(_ outcome: BallotBox.ReleaseOutcome) {
+        releaseRuns.increment()
+        responsesReleased.increment(by: Int64(outcome.total))
+    }
+
     func recordRequest(method: String, route: String?, status: Int, duration: Duration) {
         let key = RequestSeries.Key(method: Self.methods.contains(method) ? method : "other", route: Self.routeLabel(route), status: status)
         let (requests, durations) = requestSeries.series(key, registry: registry)

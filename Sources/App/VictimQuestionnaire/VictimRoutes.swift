@@ -168,8 +168,12 @@ struct VictimRoutes: Sendable {
             }
             _ = try await guesses.allow(client, now: now)
             return startModelPage(invitation, lang, action: action, code: code, otherLanguageHref: other, typed: typed)
+        case "start-again" where status == .inProgress:
+            return try await startSession(invitation, secret: LinkSecrets.newResumeCode(), language: lang, now: now)
         default:
-            guard status != .submitted else {
+            // Only an unused link starts at once; a started one starts again only when asked to (a stale form or a
+            // second tab shows the "already been started" page instead), and a sent one never does.
+            guard status != .submitted, status != .inProgress else {
                 return startModelPage(invitation, lang, action: action, code: code, otherLanguageHref: other)
             }
             return try await startSession(invitation, secret: LinkSecrets.newResumeCode(), language: lang, now: now)
@@ -218,6 +222,12 @@ struct VictimRoutes: Sendable {
         then: String = "/questionnaire"
     ) async throws -> Response {
         let cookie = try await sessions.start(invitationID: invitation.id, secret: secret, language: language, now: now)
+        // A new resume code gets an (empty) draft at once, so that the code shown on the first page already resumes.
+        if invitation.status.isUnused, !(try await invitations.hasDraft(invitation.id, secret: secret)),
+            let form = dependencies.forms.current(id: Self.formID)
+        {
+            try await invitations.saveDraft(invitation.id, secret: secret, form: form, answers: [:], now: now)
+        }
         if invitation.status.isUnused {
             try await invitations.markStarted(invitation.id, now: now)
             if let form = dependencies.forms.current(id: Self.formID) {

@@ -111,7 +111,8 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
             ballotBox: BallotBox(database: dependencies.database, secrets: dependencies.linkSecrets),
             now: dependencies.now,
             interval: .seconds(dependencies.configuration.releaseIntervalSeconds),
-            logger: dependencies.logger
+            logger: dependencies.logger,
+            onOutcome: { [metrics = dependencies.metrics] in metrics.recordRelease($0) }
         )
     )
     if let metricsApplication = buildMetricsApplication(dependencies) { app.addServices(metricsApplication) }
