@@ -120,6 +120,9 @@ public struct BallotBox: Sendable {
     /// A batch that fell under k while the window is open (another instance released part of it): rolled back.
     private struct TooFew: Error {}
 
+    /// Released rows written by one INSERT statement (7 parameters each, well under PostgreSQL's 65,535).
+    static let rowsPerInsert = 200
+
     /// The advisory lock class release transactions take, with a hash of schema, inspection and provider.
     static let lockClass = 721_500_415
 
@@ -211,16 +214,24 @@ public struct BallotBox: Sendable {
             var payloads = try taken.map { try open(try $0.decode("sealed", as: PostgresBytes.self).bytes) }
             var generator = SystemRandomNumberGenerator()
             payloads.shuffle(using: &generator)
-            for payload in payloads {
-                // Once the window has closed a response can no longer be withdrawn: it keeps no tag.
-                let tag = closed ? nil : payload.withdrawalTag.map(PostgresBytes.init)
-                try await connection.execute(
-                    """
+            // In the shuffled order, a few hundred rows a statement.
+            for start in stride(from: 0, to: payloads.count, by: Self.rowsPerInsert) {
+                var insert: PostgresQuery = """
                     INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, channel, answers, withdrawal_key)
-                    VALUES (\(inspection), \(provider), \(payload.formID), \(payload.formVersion), \(payload.channel),
-                            \(try PostgresJSON(encoding: payload.answers)), \(tag))
+                    VALUES
                     """
-                )
+                for (offset, payload) in payloads[start..<min(start + Self.rowsPerInsert, payloads.count)].enumerated() {
+                    // Once the window has closed a response can no longer be withdrawn: it keeps no tag.
+                    let tag = closed ? nil : payload.withdrawalTag.map(PostgresBytes.init)
+                    insert.append(offset == 0 ? " " : ", ")
+                    insert.append(
+                        """
+                        (\(inspection), \(provider), \(payload.formID), \(payload.formVersion), \(payload.channel),
+                         \(try PostgresJSON(encoding: payload.answers)), \(tag))
+                        """
+                    )
+                }
+                try await connection.execute(insert)
             }
             return payloads.count
         }
