@@ -4,6 +4,7 @@ scripts/test starts the server and sets SV_BASE_URL; these tests fail (they do n
 """
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,7 @@ def phone_page(browser):
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("SV_ARTIFACTS", ROOT / ".build" / "browser-artifacts"))
+PASSWORD = "purple elephant marmalade"
 
 
 @pytest.fixture
@@ -67,6 +69,21 @@ def issue_link():
         return {"token": out[0], "code": out[1]}
 
     return issue
+
+
+@pytest.fixture
+def staff_user():
+    """Creates a user through `stakeholder-views user create` (password on standard input) and returns the email."""
+
+    def create(role="admin"):
+        email = f"{role}-{uuid.uuid4().hex[:8]}@example.gov.uk"
+        subprocess.run(
+            [str(ROOT / ".build/debug/stakeholder-views"), "user", "create", "--role", role, "--email", email, "--name", f"Browser {role}"],
+            input=PASSWORD + "\n", check=True, capture_output=True, text=True, cwd=ROOT,
+        )
+        return email
+
+    return create
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ import subprocess
 import uuid
 
 from accessibility import has_horizontal_scroll, violations
-from conftest import ROOT
-from test_staff_accounts import PASSWORD, sign_in
+from conftest import PASSWORD, ROOT
+from test_staff_accounts import sign_in
 
 
 def cli(*args, stdin=None):

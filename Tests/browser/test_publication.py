@@ -4,7 +4,7 @@ accessibility checks run in a second browser context that has it)."""
 from accessibility import violations
 from test_report import seed_demo
 from test_sentencer_meetings import psql
-from test_staff_accounts import sign_in, staff_user  # noqa: F401 (the fixture)
+from test_staff_accounts import sign_in
 
 
 def ready_inspection():

@@ -4,7 +4,7 @@ import subprocess
 
 from accessibility import violations
 from conftest import ROOT
-from test_staff_accounts import sign_in, staff_user  # noqa: F401 (the fixture)
+from test_staff_accounts import sign_in
 
 
 def seed_demo():

@@ -1,29 +1,9 @@
 """Staff accounts (issue 4) in a real browser: signing in with the keyboard and without JavaScript, and WCAG 2.2 AA
 on every staff page, including pages showing errors."""
-import subprocess
 import uuid
 
-import pytest
-
 from accessibility import has_horizontal_scroll, violations
-from conftest import ROOT
-
-PASSWORD = "purple elephant marmalade"
-
-
-@pytest.fixture
-def staff_user():
-    """Creates a user through `stakeholder-views user create` (password on standard input) and returns the email."""
-
-    def create(role="admin"):
-        email = f"{role}-{uuid.uuid4().hex[:8]}@example.gov.uk"
-        subprocess.run(
-            [str(ROOT / ".build/debug/stakeholder-views"), "user", "create", "--role", role, "--email", email, "--name", f"Browser {role}"],
-            input=PASSWORD + "\n", check=True, capture_output=True, text=True, cwd=ROOT,
-        )
-        return email
-
-    return create
+from conftest import PASSWORD
 
 
 def sign_in(page, base_url, email, password=PASSWORD):
