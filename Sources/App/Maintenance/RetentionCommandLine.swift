@@ -7,12 +7,7 @@ public enum RetentionCommandLine {
     /// Opens the configured database (migrating it like `serve` does), runs retention as of `now` and returns the
     /// lines to print. Throws when the database cannot be reached or the schema is outdated; nothing is deleted then.
     public static func run(_ configuration: AppConfiguration, dryRun: Bool, logger: Logger, now: Date = Date()) async throws -> [String] {
-        let migrator = try Migrator(directory: configuration.sqlDirectory)
-        let setup = try await DatabaseSetup.resolve(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
-        let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
-        defer { setup.finish(logger: logger) }
-        do {
-            try await Server.prepareSchema(migrator, client: client, autoMigrate: configuration.autoMigrate, logger: logger)
+        try await CommandDatabase.with(configuration, logger: logger) { client in
             let retention = Retention(database: client, months: configuration.retentionMonths, now: { now })
             let outcome = try await retention.run(
                 today: LocalDate(now, timeZone: AppDependencies.london),
@@ -20,11 +15,7 @@ public enum RetentionCommandLine {
                 dryRun: dryRun,
                 actor: .commandLine
             )
-            await client.shutdown()
             return lines(outcome, months: configuration.retentionMonths)
-        } catch {
-            await client.shutdown()
-            throw error
         }
     }
 
