@@ -177,17 +177,33 @@ struct BehaviourTests {
     @Test("blocking libpq calls leave Swift's cooperative threads free: six one-second statements on six connections overlap")
     func cooperativePoolStaysFree() async throws {
         // Each statement blocks its connection's own thread. Had they blocked the cooperative pool (two threads here,
-        // as the first version of this layer did), they would run two at a time: three seconds or more. This measures
-        // overlap, not speed: the server sleeps, whatever else the machine is doing.
+        // as the first version of this layer did), they would run two at a time, one pair after another. This
+        // measures overlap, not speed: the server notes when each statement began and ended its sleep, and all six
+        // must have been asleep at one moment, however slowly the machine opened the connections or ran the client.
         try await withTestDatabase(poolSize: 6) { db, _ in
-            let clock = ContinuousClock()
-            let start = clock.now
+            // Six connections open first (six statements at once that each hold one), so none is opened mid-test.
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<6 { group.addTask { try await db.execute("SELECT pg_sleep(1)") } }
+                for _ in 0..<6 { group.addTask { try await db.execute("SELECT pg_sleep(0.3)") } }
                 try await group.waitForAll()
             }
-            let elapsed = clock.now - start
-            #expect(elapsed < .milliseconds(2500), "six overlapping one-second statements took \(elapsed)")
+            let intervals = try await withThrowingTaskGroup(of: (Double, Double).self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        let row = try await db.query(
+                            """
+                            SELECT extract(epoch FROM started)::float8 AS started, extract(epoch FROM clock_timestamp())::float8 AS ended
+                            FROM (SELECT clock_timestamp() AS started, pg_sleep(1) AS slept) s
+                            """
+                        )[0]
+                        return (try row.decode("started", as: Double.self), try row.decode("ended", as: Double.self))
+                    }
+                }
+                return try await group.reduce(into: [(Double, Double)]()) { $0.append($1) }
+            }
+            let lastStart = intervals.map(\.0).max() ?? 0
+            let firstEnd = intervals.map(\.1).min() ?? 0
+            #expect(intervals.count == 6)
+            #expect(lastStart < firstEnd, "the six one-second sleeps did not all overlap: last began \(lastStart - firstEnd) s after the first ended")
         }
     }
 
