@@ -29,6 +29,7 @@ public enum Server {
             // Drafts saved in clear before the ballot box (migration 0070) are sealed before anything is served.
             let sealed = try await BallotBox(database: client, secrets: linkSecrets).sealUnsealedDrafts()
             if sealed > 0 { logger.notice("drafts saved before the ballot box sealed", metadata: ["drafts": "\(sealed)"]) }
+            try await sayHowToCreateTheFirstAdministrator(client, configuration: configuration, logger: logger)
             let dependencies = AppDependencies(
                 configuration: configuration,
                 database: client,
@@ -49,6 +50,23 @@ public enum Server {
             throw error
         }
         setup.finish(logger: logger)
+    }
+
+    /// With no staff account yet, nobody can sign in: say (once, at start-up, on standard error and in the log) the
+    /// command that creates the first administrator, with the path of this very binary and the settings it needs.
+    static func sayHowToCreateTheFirstAdministrator(_ client: PostgresClient, configuration: AppConfiguration, logger: Logger) async throws {
+        let count = try await client.query("SELECT count(*) AS n FROM staff_user")[0].decode("n", as: Int.self)
+        guard count == 0 else { return }
+        let argument = CommandLine.arguments.first ?? "stakeholder-views"
+        let binary = argument.hasPrefix("/") ? argument : FileManager.default.currentDirectoryPath + "/" + argument
+        let environment = ProcessInfo.processInfo.environment
+        let dataDir = environment["DATA_DIR"].map { "DATA_DIR=\($0) " } ?? ""
+        let database = configuration.databaseURL.isEmpty ? "" : " (with the same DATABASE_URL)"
+        let command = "\(dataDir)\((binary as NSString).standardizingPath) user create --role admin --email you@example.gov.uk --name \"Your Name\""
+        logger.notice(
+            "no staff account yet: create the first administrator with this command, which asks for a password\(database)",
+            metadata: ["command": "\(command)"]
+        )
     }
 
     /// Applies pending migrations (or, with `statusOnly`, lists them) and returns lines to print.

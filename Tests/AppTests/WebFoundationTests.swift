@@ -80,6 +80,13 @@ struct WebFoundationTests {
                 #expect(html.contains("<main class=\"govuk-main-wrapper\" id=\"main-content\""))
                 #expect(html.contains("href=\"#main-content\" class=\"govuk-skip-link\""))
                 #expect(html.contains("<h1 class=\"govuk-heading-xl\">Stakeholder Views</h1>"))
+                // Where to go next: the access code page (in both languages) and staff sign-in.
+                #expect(html.contains("href=\"/start\""))
+                #expect(html.contains("href=\"/start?lang=cy\" lang=\"cy\""))
+                #expect(html.contains("href=\"/sign-in\">Sign in (staff)</a>"))
+            }
+            for uri in ["/start", "/start?lang=cy", "/sign-in"] {
+                try await client.execute(uri: uri, method: .get) { response in #expect(response.status == .ok, "\(uri)") }
             }
         }
     }
