@@ -42,10 +42,12 @@ struct SurveyImportStore {
         )
     }
 
-    /// Serialises imports of one codebook and year until the transaction ends.
+    /// Serialises imports of one codebook and year until the transaction ends. The key includes the schema, like the
+    /// other advisory locks: two services (or the test suite's parallel schemas) in one database do not wait for each
+    /// other's imports.
     static func lock(codebookID: String, year: Int, on connection: PostgresConnection) async throws {
         let key = "service-user-import:\(codebookID):\(year)"
-        try await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))")
+        try await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || \(key), 0))")
     }
 
     /// The batch that imported a file with this SHA-256, if any.
