@@ -55,6 +55,12 @@ public struct LinkSecrets: Sendable {
     /// Normalises what a person typed: capitals, no spaces or hyphens, O read as 0 and I or L as 1. Nil when the
     /// result is not a well-formed code.
     public static func normalise(code input: String) -> String? {
+        normalise(input, length: codeLength)
+    }
+
+    /// What a person typed as `length` Crockford characters (an access code or a resume code), read as `normalise(code:)`
+    /// says; nil unless exactly `length` remain.
+    static func normalise(_ input: String, length: Int) -> String? {
         var out = ""
         for character in input.uppercased() {
             switch character {
@@ -65,8 +71,9 @@ public struct LinkSecrets: Sendable {
                 guard alphabet.contains(character) else { return nil }
                 out.append(character)
             }
+            if out.count > length { return nil }
         }
-        return out.count == codeLength ? out : nil
+        return out.count == length ? out : nil
     }
 
     /// True for text shaped like a token (26 base-32 characters), before any database look-up.

@@ -17,19 +17,7 @@ extension LinkSecrets {
 
     /// What a person typed as a resume code, normalised like an access code; nil unless it has 12 characters.
     public static func normalise(resumeCode input: String) -> String? {
-        var out = ""
-        for character in input.uppercased() {
-            switch character {
-            case " ", "-", "\u{00A0}", "\t": continue
-            case "O": out.append("0")
-            case "I", "L": out.append("1")
-            default:
-                guard alphabet.contains(character) else { return nil }
-                out.append(character)
-            }
-            if out.count > resumeCodeLength { return nil }
-        }
-        return out.count == resumeCodeLength ? out : nil
+        normalise(input, length: resumeCodeLength)
     }
 
     /// `ABCD-EFGH-JKMN`, for screens.
