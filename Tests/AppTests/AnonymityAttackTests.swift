@@ -158,6 +158,9 @@ struct AnonymityAttackTests {
             let end = try await app.db.query("SELECT pg_current_wal_lsn()::text AS l")[0].decode("l", as: String.self)
             #expect(try await app.count("SELECT count(*) FROM sealed_response") == 0)
             #expect(try await app.count("SELECT count(*) FROM victim_response") == Self.submissions)
+            // The release rewrote the ballot box's file (VACUUM FULL): the released copies' bytes are not in it.
+            let rewritten = try await app.db.query("SELECT pg_relation_filenode('sealed_response')::text AS f")[0].decode("f", as: String.self)
+            #expect(rewritten != sealedFile)
 
             // After release: no released row shares a transaction id with any link row.
             let allLinkXmins = try await app.db.query("SELECT xmin::text AS x FROM invitation").map { try $0.decode("x", as: String.self) }
@@ -332,6 +335,18 @@ struct AnonymityAttackTests {
             let clients = try await app.db.query("SELECT DISTINCT client FROM rate_limit_hit").map { try $0.decode("client", as: String.self) }
             #expect(clients.count == 1)
             #expect(clients.allSatisfy { $0.count == 64 && $0.allSatisfy(\.isHexDigit) })
+        }
+    }
+
+    @Test("a rate-limit counter's address hash changes from one UTC day to the next, and is the same within a day")
+    func rateLimitKeyRotates() async throws {
+        try await TestApp.run { _, app in
+            let limiter = RateLimiter(database: app.db, secrets: testLinkSecrets, bucket: "b", limit: 1, window: 60)
+            let morning = app.clock.now
+            let address = "203.0.113.7"
+            #expect(limiter.stored(address, now: morning) == limiter.stored(address, now: morning.addingTimeInterval(3600)))
+            #expect(limiter.stored(address, now: morning) != limiter.stored(address, now: morning.addingTimeInterval(86_400)))
+            #expect(!limiter.stored(address, now: morning).contains("203"))
         }
     }
 

@@ -429,7 +429,7 @@ struct VictimRoutes: Sendable {
         let lang = journey.session.language
         // Someone else's session (started with the letter while the victim sent the answers) learns only the status.
         guard try await invitations.sentWith(journey.invitation.id, secret: journey.session.secret) else {
-            return withdrawCodePage(journey, typed: nil)
+            return withdrawCodePage(journey)
         }
         return page(
             "victim/done",
@@ -446,7 +446,7 @@ struct VictimRoutes: Sendable {
         guard journey.invitation.status == .submitted else { return .redirect(to: "/questionnaire", type: .normal) }
         let lang = journey.session.language
         guard try await invitations.sentWith(journey.invitation.id, secret: journey.session.secret) else {
-            return withdrawCodePage(journey, typed: nil)
+            return withdrawCodePage(journey)
         }
         return page(
             "victim/withdraw",
@@ -476,14 +476,14 @@ struct VictimRoutes: Sendable {
             response.setCookie(expiredCookie())
             return response
         case .wrongSecret:
-            return withdrawCodePage(journey, typed: "")
+            return withdrawCodePage(journey)
         case .unavailable:
             return page("victim/not-working", lang, Empty(), status: .notFound)
         }
     }
 
     /// Within a session whose resume code did not send this link's answers: the resume code that did is asked for.
-    private func withdrawCodePage(_ journey: Journey, typed: String?) -> Response {
+    private func withdrawCodePage(_ journey: Journey, refused typed: String? = nil) -> Response {
         let lang = journey.session.language
         let model = StartModel(
             action: "/questionnaire/withdraw-code",
@@ -491,7 +491,7 @@ struct VictimRoutes: Sendable {
             fresh: false,
             started: false,
             sent: true,
-            error: typed != nil && typed != "",
+            error: typed != nil,
             typed: String((typed ?? "").prefix(40)),
             otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/withdraw"
         )
@@ -510,7 +510,7 @@ struct VictimRoutes: Sendable {
             try await invitations.sentWith(journey.invitation.id, secret: secret)
         else {
             _ = try await guesses.allow(client, now: now)
-            return withdrawCodePage(journey, typed: typed.isEmpty ? " " : typed)
+            return withdrawCodePage(journey, refused: typed)
         }
         try await sessions.end(cookie: journey.cookie)
         return try await startSession(
