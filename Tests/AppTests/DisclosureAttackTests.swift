@@ -43,7 +43,10 @@ struct DisclosureAttackTests {
             )
             let findings = attack.findings()
             #expect(attack.hiddenFigures > 0, "the data must have hidden figures for the attack to mean anything")
-            #expect(findings.isEmpty, "seed \(seed): \(findings.count) of \(attack.hiddenFigures) hidden figures disclosed:\n\(findings.prefix(12).joined(separator: "\n"))")
+            #expect(
+                findings.isEmpty,
+                "seed \(seed): \(findings.count) of \(attack.hiddenFigures) hidden figures disclosed:\n\(findings.prefix(12).joined(separator: "\n"))"
+            )
         }
     }
 }
@@ -107,13 +110,24 @@ struct AttackData {
                     )[0].decode("id", as: Int.self)
                 )
             }
-            let inspection = try await InspectionStore(database: app.db).create(title: "Area \(a)", areaID: area, providerIDs: providers, dates: dates)
+            let inspection = try await InspectionStore(database: app.db).create(
+                title: "Area \(a)",
+                areaID: area,
+                providerIDs: providers,
+                dates: dates
+            )
             data.inspections.append(inspection)
             for provider in providers {
                 let issued = random.below(5) == 0 ? 0 : random.below(41)
                 if issued > 0 {
                     _ = try await store.issue(
-                        inspectionID: inspection, providerID: provider, issuedBy: nil, count: issued, reference: nil, language: "en", now: app.clock.now
+                        inspectionID: inspection,
+                        providerID: provider,
+                        issuedBy: nil,
+                        count: issued,
+                        reference: nil,
+                        language: "en",
+                        now: app.clock.now
                     )
                     let opened = random.below(issued + 1)
                     let started = random.below(opened + 1)
@@ -289,13 +303,21 @@ struct Attack {
                     figure("\(area) \(provider) \(column)", sum, Self.cell(row[column]))
                     columnAtoms[column, default: []] += sum
                 }
-                share("\(area) \(provider) responses (from the rate)", responses, percent: Self.cell(row["response_rate"]), base: Self.cell(row["links_issued"]))
+                share(
+                    "\(area) \(provider) responses (from the rate)",
+                    responses,
+                    percent: Self.cell(row["response_rate"]),
+                    base: Self.cell(row["links_issued"])
+                )
             }
             if let totalRow {
                 for (column, sum) in columnAtoms { figure("\(area) all providers \(column)", sum, Self.cell(totalRow[column])) }
             }
             // Victims' questions: an atom per option and one for "no answer"; every response is in exactly one.
-            let measures = Dictionary((tables["victims_measures"] ?? []).map { ($0["question_id"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            let measures = Dictionary(
+                (tables["victims_measures"] ?? []).map { ($0["question_id"] as? String ?? "", $0) },
+                uniquingKeysWith: { a, _ in a }
+            )
             for question in form.questions where question.type.hasOptions && question.type != .multipleChoice {
                 let rows = (tables["victims_distribution"] ?? []).filter { $0["question_id"] as? String == question.id }
                 guard !rows.isEmpty, !responseAtoms.isEmpty else { continue }

@@ -134,9 +134,9 @@ struct ReportContent: Sendable, Codable {
         responsesText =
             victims.responses == 0
             ? "No victim responses yet."
-            : victims.responses < report.rules.suppressBelow
-                ? "Fewer than \(report.rules.suppressBelow) victim responses so far: answers are not shown until there are more."
-                : "\(victims.responses) victim responses."
+            : victims.responsesValue == .suppressed
+                ? "Fewer than \(report.rules.suppressBelow) victim responses so far, or a number that would reveal a smaller one: answers are shown once there are enough."
+                : "\(victims.responsesValue.display) victim responses."
         hasProviders = !victims.providers.isEmpty
         links = TableView(victims.linksTable)
         let chart = BarChart(
@@ -187,7 +187,9 @@ struct ReportContent: Sendable, Codable {
                 label: "\(Self.shortLabel(item.id)): \(item.label)",
                 answers: item.answers == 0
                     ? "No answers yet."
-                    : "\(reviewed.count) of \(item.answers < report.rules.suppressBelow ? "fewer than \(report.rules.suppressBelow)" : String(item.answers)) answers reviewed.",
+                    : item.shown == .suppressed
+                        ? "\(reviewed.count) answers reviewed (the number of answers is hidden: [c])."
+                        : "\(reviewed.count) of \(item.shown.display) answers reviewed.",
                 reviewed: reviewed,
                 hasReviewed: !reviewed.isEmpty
             )
@@ -213,7 +215,7 @@ struct ReportContent: Sendable, Codable {
         if let year = survey.latestYear, survey.mappedCodes > 0 {
             hasSurvey = true
             surveyStatus =
-                "Results for \(year), the latest survey year imported, against all other areas (national). "
+                "Results for \(year), the latest survey year imported, against the national figure (all areas, this one included). "
                 + "A difference is shown only where both bases are at least \(report.rules.lowReliabilityBelow)."
         } else {
             hasSurvey = false
@@ -234,7 +236,7 @@ struct ReportContent: Sendable, Codable {
         surveyMeasures = TableView(
             survey.measuresTable,
             headerColumns: 2,
-            skip: ["outcome", "measure", "year", "national_interval_low", "national_interval_high"]
+            skip: ["outcome", "measure", "year", "national_scope", "national_interval_low", "national_interval_high"]
         )
         let trend = ReportTable(
             name: "service_users_trend_grid",

@@ -35,82 +35,6 @@ public struct DisclosureRules: Sendable, Equatable {
     }
 }
 
-/// Primary and secondary cell suppression over a table whose cells are counts and some of whose sums are published.
-///
-/// Primary: every cell from 1 to `suppressBelow − 1` is hidden. Secondary: while some hidden cell can be worked out
-/// from the shown cells and the published sums (its unit vector lies in their span, restricted to the hidden cells),
-/// hide the smallest shown non-zero cell in a published sum containing it whose hiding protects it (a zero only
-/// when no non-zero cell will do); when no such cell exists, withdraw that sum instead. Sums are withdrawn in the order given,
-/// so list the least important first. Pure; the result does not depend on anything but the input.
-public struct CellSuppression: Sendable, Equatable {
-    /// Indexes of hidden cells.
-    public let hidden: Set<Int>
-    /// Indexes (into the `sums` passed) of the sums that must not be published.
-    public let withdrawnSums: Set<Int>
-
-    public init(cells: [Int], sums: [Set<Int>], rules: DisclosureRules) {
-        var hidden = Set(cells.indices.filter { rules.isPrimary(cells[$0]) })
-        var withdrawn = Set<Int>()
-        // Each step hides a cell or withdraws a sum, so this ends after at most cells + sums steps.
-        for _ in 0...(cells.count + sums.count) {
-            let active = sums.indices.filter { !withdrawn.contains($0) }
-            guard let exposed = hidden.sorted().first(where: { Self.isRecoverable($0, hidden: hidden, sums: active.map { sums[$0] }) }) else {
-                break
-            }
-            let containing = active.filter { sums[$0].contains(exposed) }
-            let candidates = Set(containing.flatMap { sums[$0] }).subtracting(hidden).filter { cells.indices.contains($0) }
-            let ordered = candidates.sorted { a, b in
-                let (ka, kb) = (cells[a] == 0 ? Int.max : cells[a], cells[b] == 0 ? Int.max : cells[b])
-                return ka != kb ? ka < kb : a < b
-            }
-            // A cell whose hiding protects the exposed one; failing that, withdraw a sum; failing that, hide anyway.
-            let protecting = ordered.first { candidate in
-                !Self.isRecoverable(exposed, hidden: hidden.union([candidate]), sums: active.map { sums[$0] })
-            }
-            if let protecting {
-                hidden.insert(protecting)
-            } else if let sum = containing.first {
-                withdrawn.insert(sum)
-            } else if let best = ordered.first {
-                hidden.insert(best)
-            } else {
-                break
-            }
-        }
-        self.hidden = hidden
-        self.withdrawnSums = withdrawn
-    }
-
-    /// Whether hidden cell `cell` can be worked out from the published `sums` (the shown cells being known).
-    static func isRecoverable(_ cell: Int, hidden: Set<Int>, sums: [Set<Int>]) -> Bool {
-        let order = hidden.sorted()
-        let rows: [[Double]] = sums.map { sum in order.map { sum.contains($0) ? 1 : 0 } }.filter { $0.contains(1) }
-        guard !rows.isEmpty, let column = order.firstIndex(of: cell) else { return false }
-        var unit = Array(repeating: 0.0, count: order.count)
-        unit[column] = 1
-        return rank(rows) == rank(rows + [unit])
-    }
-
-    /// The rank of a small matrix by Gaussian elimination with partial pivoting.
-    static func rank(_ matrix: [[Double]]) -> Int {
-        var m = matrix
-        guard let width = m.first?.count else { return 0 }
-        var rank = 0
-        for column in 0..<width where rank < m.count {
-            guard let pivot = (rank..<m.count).max(by: { abs(m[$0][column]) < abs(m[$1][column]) }), abs(m[pivot][column]) > 1e-9 else {
-                continue
-            }
-            m.swapAt(rank, pivot)
-            for row in 0..<m.count where row != rank {
-                let factor = m[row][column] / m[rank][column]
-                if factor != 0 { for c in column..<width { m[row][c] -= factor * m[rank][c] } }
-            }
-            rank += 1
-        }
-        return rank
-    }
-}
-
 /// A number as the report may show it: a count, a percentage, or one of the GSS shorthand marks.
 public enum ReportValue: Sendable, Equatable, Codable {
     /// Plain text such as a provider's or question's name.
@@ -162,12 +86,17 @@ public struct PositiveShare: Sendable, Equatable {
     public let shown: Bool
     /// `[u]`: a base of 10–29.
     public let lowReliability: Bool
+    /// Whether the base may be shown (it can be when the share cannot: a small numerator).
+    public let baseShown: Bool
 
-    public init(positive: Int, base: Int, rules: DisclosureRules, withdrawn: Bool = false) {
+    /// The share of `positive` in `base`; `withdrawn` hides the share, `baseWithdrawn` the base (by default hidden
+    /// when the share is).
+    public init(positive: Int, base: Int, rules: DisclosureRules, withdrawn: Bool = false, baseWithdrawn: Bool? = nil) {
         self.base = base
         self.positive = positive
         let reliability = rules.reliability(base: base)
         shown = !withdrawn && reliability != .suppressed
+        baseShown = !(baseWithdrawn ?? withdrawn) && reliability != .suppressed
         lowReliability = reliability == .low
     }
 
@@ -182,7 +111,7 @@ public struct PositiveShare: Sendable, Equatable {
     /// The share as a report value.
     public var value: ReportValue { percent.map { .percent($0, lowReliability: lowReliability) } ?? .suppressed }
     /// The base as a report value (`[c]` under the threshold).
-    public var baseValue: ReportValue { shown ? .count(base) : .suppressed }
+    public var baseValue: ReportValue { baseShown ? .count(base) : .suppressed }
     /// The interval as text ("49% to 94%") or the mark.
     public var intervalText: String {
         guard let interval else { return "[c]" }
@@ -201,32 +130,47 @@ public struct DisclosedDistribution: Sendable, Equatable {
     /// The positive share, nil when the question is not one with a positive measure.
     public let positive: PositiveShare?
 
-    /// Applies primary and secondary suppression to `counts` (one per option).
-    ///
-    /// For a single-answer question the published sums are the base (options not excluded from it) and, for a
-    /// measured question (`positive` non-empty), the positive answers; percentages are of the base, so no total
-    /// over excluded options is published. For a multiple-answer question (`partition` false) the options do not
-    /// add up to anything published, so only primary suppression applies to the cells and percentages are of the
-    /// respondents.
+    public init(counts: [ReportValue], percents: [ReportValue], total: ReportValue, positive: PositiveShare?) {
+        self.counts = counts
+        self.percents = percents
+        self.total = total
+        self.positive = positive
+    }
+
+    /// One question on its own (no other figure published beside it): the distribution of `counts` (one per option)
+    /// after `ProtectedFigures`' rules, for a single-answer question (`partition`) or a multiple-answer one with
+    /// `respondents` (whose options add up to nothing published).
     public init(counts raw: [Int], positive: Set<Int>, excluded: Set<Int>, partition: Bool, respondents: Int? = nil, rules: DisclosureRules) {
-        let base = Set(raw.indices).subtracting(excluded)
-        let baseCount = partition ? base.reduce(0) { $0 + raw[$1] } : (respondents ?? 0)
-        let positiveCount = positive.reduce(0) { $0 + raw[$1] }
-        let hasMeasure = !positive.isEmpty
-        // Sums in the order they are withdrawn: the positive count first, then the base.
-        let sums: [Set<Int>] = hasMeasure ? [positive, base] : [base]
-        let baseIndex = sums.count - 1
-        let suppression = CellSuppression(cells: raw, sums: partition ? sums : [], rules: rules)
-        var withdrawn = partition ? suppression.withdrawnSums : []
-        if baseCount < rules.suppressBelow { withdrawn.insert(baseIndex) }
-        let baseShown = !withdrawn.contains(baseIndex)
-        counts = raw.indices.map { suppression.hidden.contains($0) ? .suppressed : .count(raw[$0]) }
-        percents = raw.indices.map { index in
+        var model = ProtectedFigures.Builder()
+        let atoms = model.atoms(raw.count)
+        let inBase = raw.indices.filter { !excluded.contains($0) }
+        let baseCount = partition ? inBase.reduce(0) { $0 + raw[$1] } : (respondents ?? 0)
+        let respondentsAtom = model.atom()
+        if !partition {
+            for atom in atoms { model.equal([respondentsAtom], [atom, model.atom()]) }
+        }
+        let base = model.figure(partition ? inBase.map { atoms[$0] } : [respondentsAtom], value: baseCount, priority: 2)
+        let positiveFigure =
+            positive.isEmpty
+            ? nil : model.figure(positive.sorted().map { atoms[$0] }, value: positive.reduce(0) { $0 + raw[$1] }, priority: 1, hideWith: base)
+        let small = rules.isPrimary(baseCount)
+        let cells = raw.indices.map { model.figure([atoms[$0]], value: raw[$0], hideWith: small ? base : nil, forced: small) }
+        let protected = ProtectedFigures(model, rules: rules)
+        let baseShown = protected.isShown(base)
+        self.counts = cells.map(protected.value)
+        self.percents = raw.indices.map { index in
             if partition && excluded.contains(index) { return .notAvailable }
-            guard baseShown, !suppression.hidden.contains(index) else { return .suppressed }
+            guard baseShown, protected.isShown(cells[index]) else { return .suppressed }
             return ReportValue.share(raw[index], of: baseCount, rules: rules)
         }
-        total = baseShown ? .count(baseCount) : .suppressed
-        self.positive = hasMeasure ? PositiveShare(positive: positiveCount, base: baseCount, rules: rules, withdrawn: !withdrawn.isEmpty) : nil
+        self.total = protected.value(base)
+        self.positive = positiveFigure.map { figure in
+            PositiveShare(
+                positive: protected.figures[figure].value,
+                base: baseCount,
+                rules: rules,
+                withdrawn: !(baseShown && protected.isShown(figure))
+            )
+        }
     }
 }

@@ -26,6 +26,11 @@ public struct LinearBounds: Sendable {
         public let minimum: Double
         public let maximum: Double?
 
+        public init(minimum: Double, maximum: Double?) {
+            self.minimum = minimum
+            self.maximum = maximum
+        }
+
         /// `maximum − minimum`, infinite when unbounded.
         public var width: Double { maximum.map { $0 - minimum } ?? .infinity }
     }
@@ -139,7 +144,10 @@ struct Simplex {
         }
         var basis = (0..<m).map { n + $0 }
         var cost = Array(repeating: 0.0, count: n + m + 1)
-        for row in rows { for j in 0..<n { cost[j] -= row[j] } ; cost[n + m] -= row[n + m] }
+        for row in rows {
+            for j in 0..<n { cost[j] -= row[j] }
+            cost[n + m] -= row[n + m]
+        }
         Self.run(&rows, &basis, &cost, columns: n + m)
         if -cost[n + m] > 1e-6 { return nil }
         // Drive artificial variables out of the basis; a row with nothing else is redundant.

@@ -116,7 +116,14 @@ public struct ProtectedFigures: Sendable {
         // Each round hides at least one figure, so this ends.
         for _ in 0...figures.count {
             let bounds = system(hidden)
-            guard let exposed = hidden.sorted().first(where: { width($0, bounds) < threshold - LinearBounds.epsilon }) else { break }
+            // A hidden figure made only of atoms shown as cells of their own hides nothing (a % positive withdrawn
+            // beside its one shown option): it needs no protection.
+            let shownCells = Set(figures.indices.filter { !hidden.contains($0) && figures[$0].atoms.count == 1 }.map { figures[$0].atoms[0] })
+            guard
+                let exposed = hidden.sorted().first(where: {
+                    !figures[$0].atoms.allSatisfy(shownCells.contains) && width($0, bounds) < threshold - LinearBounds.epsilon
+                })
+            else { break }
             // Neighbours: shown figures sharing an atom with the exposed one or an equation with its atoms.
             var reach = Set(figures[exposed].atoms)
             for a in figures[exposed].atoms { reach.formUnion(linked[a]) }
