@@ -22,9 +22,15 @@ struct DisclosureAttackTests {
     static let victimFormID = "victim-questionnaire"
     static let codebookID = "service-user-survey"
 
-    @Test("no hidden figure is determined or narrowed below the threshold", arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
-    func attack(seed: UInt64) async throws {
-        try await TestApp.run { client, app in
+    @Test(
+        "no hidden figure is determined or narrowed below the threshold (and thresholds at their limits, 2 and 100)",
+        arguments: [(1, 10), (2, 10), (3, 10), (4, 10), (5, 10), (6, 10), (7, 2), (8, 100)] as [(UInt64, Int)]
+    )
+    func attack(seed: UInt64, threshold: Int) async throws {
+        try await TestApp.run(configure: {
+            $0.reportSuppressBelow = threshold
+            $0.reportLowReliabilityBelow = max(30, threshold)
+        }) { client, app in
             var random = AttackRandom(seed: seed)
             let data = try await AttackData.make(app, random: &random)
             let admin = try await app.signedIn(client, as: .admin)
@@ -399,5 +405,64 @@ struct Attack {
             }
         }
         return out
+    }
+}
+
+@Suite("Disclosure rules at the edges: empty reports, zeros, one respondent, quotes")
+struct DisclosureEdgeTests {
+    let rules = DisclosureRules.standard
+
+    @Test("one response: its question shows [c] for every option, zeros included, and no base")
+    func oneResponse() throws {
+        let d = DisclosedDistribution(counts: [0, 0, 0, 0, 1], positive: [0, 1], excluded: [], partition: true, rules: rules)
+        #expect(d.counts.allSatisfy { $0 == .suppressed })
+        #expect(d.total == .suppressed && d.positive?.value == .suppressed)
+    }
+
+    @Test("no data, all-zero providers, a national total under the threshold: defined output and no division by zero")
+    func empty() throws {
+        let form = try #require(try FormRegistry.load(directory: projectRoot + "/forms").current(id: "victim-questionnaire"))
+        let zero = ReportStore.ProviderLinks(providerID: 1, name: "P", issued: 0, opened: 0, started: 0, submitted: 0, withdrawn: 0, responses: 0)
+        for providers in [[], [zero], [zero, zero]] {
+            for threshold in [2, 10, 100] {
+                let section = VictimsSection(
+                    providers: providers,
+                    counts: ReportStore.VictimAnswerCounts(),
+                    form: form,
+                    rules: DisclosureRules(suppressBelow: threshold)
+                )
+                #expect(section.linksTable.rows.count == (providers.isEmpty ? 0 : providers.count + 1))
+                #expect(section.linksTable.rows.allSatisfy { !$0.contains(ReportValue.suppressed) }, "zeros are shown")
+                #expect(section.measured.allSatisfy { $0.distribution.positive?.percent == nil })
+            }
+        }
+        // A whole country of 6 people on probation: nothing from the survey is shown, nationally or for the area.
+        var counts = ReportStore.SurveyCounts()
+        counts.years = [2014]
+        counts.areaID = 1
+        counts.areas[2014] = [1: ["q01": [1: 1]], 2: ["q01": [1: 3, 4: 2]]]
+        let codebook = try FormRegistry.load(directory: projectRoot + "/forms").current(id: "service-user-survey")?.codebook
+        let survey = ServiceUsersSection(counts: counts, codebook: codebook, rules: rules)
+        let q01 = try #require(survey.questions.first { $0.id == "q01" })
+        #expect(q01.area.value == .suppressed && q01.national.value == .suppressed && q01.national.baseValue == .suppressed)
+        #expect(q01.difference == nil && q01.inspected.isEmpty)
+    }
+
+    @Test("a quote carries only its role group, and a topic shows quotes only when at least three sentencers were met")
+    func quotes() {
+        var figures = ReportStore.SentencerFigures()
+        figures.notes = [
+            ("t1", nil, "The reports are late", "resident_judge"), ("t2", "Evidence note", "Good liaison", "resident_judge"),
+            ("t3", nil, "Clear advice", "bench_chair"), ("t4", nil, "Helpful", "legal_adviser"),
+        ]
+        figures.metPerTopic = ["t1": 2, "t2": 3, "t3": 5, "t4": 9]
+        let notes = Dictionary(
+            uniqueKeysWithValues: SentencersSection(figures: figures, schedule: nil).notesByTopic.map { ($0.topic.prefix(2), $0.items) }
+        )
+        #expect(notes["T1"] == nil, "two sentencers met: the quote is not shown")
+        #expect(notes["T2"] == ["Evidence note", "“Good liaison” (judge)"])
+        #expect(notes["T3"] == ["“Clear advice” (magistrate)"])
+        #expect(notes["T4"] == ["“Helpful” (legal adviser)"])
+        #expect(!notes.values.joined().contains { $0.contains("resident") || $0.contains("chair") })
     }
 }

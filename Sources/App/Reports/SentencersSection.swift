@@ -105,6 +105,11 @@ public struct SentencersSection: Sendable {
         ("not_at_all_confident", "Not at all confident"), ("no_view", "No view expressed"),
     ]
 
+    public init(figures: ReportStore.SentencerFigures, schedule: FormDefinition?) {
+        self.figures = figures
+        self.schedule = schedule
+    }
+
     public var meetings: Int { figures.meetingsByFormat.values.reduce(0, +) }
 
     func topicLabel(_ topic: String) -> String {
@@ -164,7 +169,7 @@ public struct SentencersSection: Sendable {
 
     /// Notes and quotes by topic, for the page only (inspectors' own words; not exported). A quote carries only its
     /// role group, and a topic shows quotes only when at least `quotesNeedMet` sentencers were met on it.
-    var notesByTopic: [(topic: String, items: [String])] {
+    public var notesByTopic: [(topic: String, items: [String])] {
         (1...8).map { "t\($0)" }.compactMap { topic in
             let quotesAllowed = (figures.metPerTopic[topic] ?? 0) >= Self.quotesNeedMet
             let items = figures.notes.filter { $0.topic == topic }.flatMap { note -> [String] in
