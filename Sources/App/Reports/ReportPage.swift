@@ -181,18 +181,23 @@ struct ReportContent: Sendable, Codable {
                 table: TableView(table, headerColumns: 1, skip: ["question_id", "option_code"])
             )
         }
+        // Quotes: reviewed, redacted answers an inspector marked quotable, and only where at least the threshold of
+        // people answered the question, so that a quote cannot be tied to a small group.
         freeText = victims.freeText.map { item in
-            let reviewed = report.freeText.filter { $0.questionID == item.id }.compactMap(\.redacted)
-            return FreeText(
-                label: "\(Self.shortLabel(item.id)): \(item.label)",
-                answers: item.answers == 0
-                    ? "No answers yet."
-                    : item.shown == .suppressed
-                        ? "\(reviewed.count) answers reviewed (the number of answers is hidden: [c])."
-                        : "\(reviewed.count) of \(item.shown.display) answers reviewed.",
-                reviewed: reviewed,
-                hasReviewed: !reviewed.isEmpty
-            )
+            let reviewed = report.freeText.filter { $0.questionID == item.id }
+            let enough = item.answers >= report.rules.suppressBelow && item.shown != .suppressed
+            let quotes = enough ? reviewed.filter(\.quotable).compactMap(\.redacted) : []
+            let answers: String
+            if item.answers == 0 {
+                answers = "No answers yet."
+            } else if !enough {
+                answers =
+                    "\(reviewed.count) answers reviewed. Quotes are shown only where at least \(report.rules.suppressBelow) people answered "
+                    + "the question, and the number of answers is hidden here ([c])."
+            } else {
+                answers = "\(reviewed.count) of \(item.shown.display) answers reviewed; \(quotes.count) marked for quoting."
+            }
+            return FreeText(label: "\(Self.shortLabel(item.id)): \(item.label)", answers: answers, reviewed: quotes, hasReviewed: !quotes.isEmpty)
         }
         reviewHref = "/inspections/\(report.inspection.id)/report/free-text"
         safeguardingHref = "/inspections/\(report.inspection.id)/report/safeguarding"
