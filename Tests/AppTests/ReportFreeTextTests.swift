@@ -149,6 +149,7 @@ struct ReportFreeTextTests {
             let list = try await lead.get(base + "/safeguarding")
             #expect(list.status == .ok)
             #expect(list.text.contains("He is outside my house now."))
+            #expect(list.text.contains("What to do next") && list.text.contains("call 999"))
             #expect(!list.text.contains("rang every week"))
             #expect(try await lead.get(base).text.contains("Safeguarding concerns flagged: 1."))
 

@@ -232,13 +232,16 @@ struct SafeguardingPage: Sendable {
     }
     let title = "Safeguarding concerns"
     let staff: StaffChrome
+    /// What to do next (`SAFEGUARDING_PROCEDURE`), one paragraph per line.
+    let procedure: [String]
     let inspectionTitle: String
     let reportHref: String
     let items: [Item]
     let hasItems: Bool
 
-    init(inspection: ReportStore.InspectionFacts, items: [FreeTextReviewStore.Item], session: StaffSession) {
+    init(inspection: ReportStore.InspectionFacts, items: [FreeTextReviewStore.Item], session: StaffSession, procedure: String) {
         staff = StaffChrome(session)
+        self.procedure = procedure.split(whereSeparator: \.isNewline).map(String.init)
         inspectionTitle = inspection.title
         reportHref = "/inspections/\(inspection.id)/report"
         self.items = items.map { Item(questionID: ReportContent.shortLabel($0.questionID), text: $0.text) }

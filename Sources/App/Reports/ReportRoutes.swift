@@ -221,7 +221,15 @@ struct ReportRoutes: Sendable {
                 subject: .inspection(inspection.id),
                 details: ["items": .int(Int64(items.count))]
             )
-            return dependencies.templates.page("report/safeguarding", SafeguardingPage(inspection: inspection, items: items, session: session))
+            return dependencies.templates.page(
+                "report/safeguarding",
+                SafeguardingPage(
+                    inspection: inspection,
+                    items: items,
+                    session: session,
+                    procedure: dependencies.configuration.safeguardingProcedure
+                )
+            )
         }
     }
 
