@@ -19,7 +19,7 @@ struct LoadSheddingTests {
             let limit = app.dependencies.requestLimit
             // Hold the pool's only connection: the first request is admitted and waits for it.
             let (release, releasing) = AsyncStream<Void>.makeStream()
-            let holder = Task { try await app.db.withConnection { _ in for await _ in release { break } } }
+            let holder = Task { try await app.servicePool.withConnection { _ in for await _ in release { break } } }
             while app.servicePool.statistics.inUse < 1 { await Task.yield() }
             async let first = client.execute(uri: "/q/\(links[0].token)", method: .get) { $0.status }
             while app.servicePool.statistics.waiting < 1 { await Task.yield() }
@@ -67,7 +67,8 @@ struct LoadSheddingTests {
         try await TestApp.run(poolSize: 1, acquireTimeout: .milliseconds(100)) { client, app in
             let fixtures = try await Fixtures.make(app.db)
             let link = try #require(try await fixtures.issue(app).first)
-            try await app.db.withConnection { _ in
+            // The application's own pool (the service role's), not the owner's that fixtures use.
+            try await app.servicePool.withConnection { _ in
                 try await client.execute(uri: "/q/\(link.token)", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)
                     #expect(response.headers[.retryAfter] == "5")

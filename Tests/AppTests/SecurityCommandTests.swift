@@ -26,7 +26,7 @@ struct SecurityCommandTests {
         process.currentDirectoryURL = URL(fileURLWithPath: projectRoot)
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = database.connectionString + " options='-c search_path=\(database.schema),public'"
-        environment["DATA_DIR"] = folder
+        environment["DATA_DIR"] = folder + "/data"
         environment["LINK_SECRET"] = String(repeating: "07", count: 32)
         environment["LOG_LEVEL"] = "error"
         environment["PORT"] = "0"
@@ -64,6 +64,29 @@ struct SecurityCommandTests {
             #expect(line.contains("superuser"))
             #expect(line.contains("DATABASE_ALLOW_PRIVILEGED_ROLE=true"))
             #expect(try await Self.tableCount(db) == 0, "serve changed the database before refusing")
+        }
+    }
+
+    @Test("serve refuses a link secret file with mode 0644: one line naming the file and the chmod, exit 1, database untouched")
+    func serveRefusesReadableSecret() async throws {
+        try await withTestDatabase { db, database in
+            let folder = NSTemporaryDirectory() + "sv-secret-serve-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let path = folder + "/link-secret"
+            let text = String(repeating: "5a", count: 32)
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]))
+            let run = try Self.run(
+                ["serve"],
+                database: database,
+                environment: ["LINK_SECRET": "", "DATA_DIR": folder, "DATABASE_ALLOW_PRIVILEGED_ROLE": "true"]
+            )
+            #expect(run.status == 1)
+            let line = run.errors.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(line.hasPrefix("stakeholder-views: error: \(path) has mode 644"), "\(run.errors)")
+            #expect(line.contains("chmod 600 \(path)"))
+            #expect(try await Self.tableCount(db) == 0, "serve touched the database before refusing")
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
         }
     }
 
