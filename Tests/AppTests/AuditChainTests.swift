@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import ServiceLifecycle
 import TestSupport
 import Testing
 
@@ -238,6 +239,22 @@ struct AuditChainTests {
             let errors = log.messages.filter { $0.hasPrefix("error ") }
             #expect(errors.count == 1)
             #expect(errors.first?.contains("id \(ids[2])") == true)
+        }
+    }
+
+    @Test("the daily check ends at once on graceful shutdown, so SIGTERM is not held up until the next day's check")
+    func dailyCheckStopsOnShutdown() async throws {
+        try await TwoRoles.run { roles in
+            let check = AuditChainCheck(database: roles.service, metrics: AppMetrics(), logger: quietLogger, interval: .seconds(86_400))
+            let group = ServiceGroup(configuration: .init(services: [.init(service: check)], logger: quietLogger))
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await Task.sleep(for: .milliseconds(500))
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(ContinuousClock.now - started < .seconds(20))
         }
     }
 }

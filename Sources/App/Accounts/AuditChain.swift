@@ -189,14 +189,12 @@ struct AuditChainCheck: Service {
     let logger: Logger
     let interval: Duration
 
+    /// Checks at once, then every `interval`, until cancelled or the service shuts down gracefully (the wait ends at
+    /// once then, so SIGTERM is not held up for a day).
     func run() async throws {
-        while !Task.isCancelled {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await checkOnce()
-            do {
-                try await Task.sleep(for: interval)
-            } catch {
-                return
-            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 
