@@ -39,6 +39,8 @@ struct ConfigurationTests {
             ("RETENTION_MONTHS", "-3", "RETENTION_MONTHS must be a whole number from 1 to 1200, not '-3'"),
             ("RETENTION_MONTHS", "a year", "RETENTION_MONTHS must be a whole number from 1 to 1200, not 'a year'"),
             ("RETENTION_MONTHS", "12.5", "RETENTION_MONTHS must be a whole number"),
+            ("SAFEGUARDING_PROCEDURE", String(repeating: "a", count: 2001), "SAFEGUARDING_PROCEDURE must be 1 to 2,000 characters"),
+            ("SAFEGUARDING_PROCEDURE", "Call\u{7}", "SAFEGUARDING_PROCEDURE must be 1 to 2,000 characters"),
         ]
     )
     func refused(variable: String, value: String, message: String) {
@@ -47,6 +49,15 @@ struct ConfigurationTests {
         } throws: { error in
             "\(error)".contains(message)
         }
+    }
+
+    @Test("SAFEGUARDING_PROCEDURE replaces the default text, trimmed")
+    func safeguardingProcedure() throws {
+        #expect(try AppConfiguration(environment: [:]).safeguardingProcedure == AppConfiguration.defaultSafeguardingProcedure)
+        #expect(
+            try AppConfiguration(environment: ["SAFEGUARDING_PROCEDURE": " Ring the duty officer.\nThen log it. "]).safeguardingProcedure
+                == "Ring the duty officer.\nThen log it."
+        )
     }
 
     @Test("RETENTION_MONTHS sets the retention period")

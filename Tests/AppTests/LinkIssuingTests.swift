@@ -161,11 +161,11 @@ struct LinkIssuingTests {
         }
     }
 
-    @Test("the inspection page shows counts and response rate per provider, never answers")
+    @Test("the inspection page shows the report's protected links table per provider, never answers nor a small count")
     func inspectorTracking() async throws {
         try await TestApp.run { client, app in
             let fixtures = try await Fixtures.make(app.db)
-            let links = try await fixtures.issue(app, count: 4)
+            let links = try await fixtures.issue(app, count: 12)
             var victim = VictimBrowser(client)
             try await VictimQuestionnaireTests.complete(&victim, token: links[0].token)
             try await victim.post("/questionnaire/submit", [])
@@ -175,7 +175,15 @@ struct LinkIssuingTests {
             try await InspectionStore(database: app.db).assign(inspectionID: fixtures.inspectionID, inspectors: [inspectorID], lead: inspectorID)
             let page = try await inspector.get("/inspections/\(fixtures.inspectionID)")
             #expect(page.status == .ok)
-            #expect(page.text.contains("25%"))
+            // 12 issued; the one opened, started and submitted is [c], and so is the total it would follow from.
+            let row = try #require(page.text.range(of: "NPS Wales</th>").map { String(page.text[$0.upperBound...].prefix(900)) })
+            let cells = row.components(separatedBy: "</tr>")[0]
+            #expect(cells.contains(">12<"))
+            #expect(cells.components(separatedBy: "[c]").count - 1 == 3, "opened, started and submitted: \(cells)")
+            #expect(page.text.contains("All providers"))
+            #expect(!page.text.contains(">1<"), "no count of one anywhere in the table")
+            // Not yet released from the ballot box: no responses, so 0% of 12 (low reliability).
+            #expect(page.text.contains("0% [u]"))
             #expect(!page.text.contains("Roedd hi’n garedig"))
         }
     }

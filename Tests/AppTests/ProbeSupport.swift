@@ -118,7 +118,8 @@ enum FuzzBodies {
 enum StoredState {
     static let tables = [
         "area", "area_lineage", "provider", "organisation", "inspection", "inspection_provider", "inspection_inspector", "invitation",
-        "victim_draft", "sealed_response", "victim_response", "paper_return", "victim_free_text_review", "service_user_import_batch",
+        "victim_draft", "sealed_response", "victim_response", "paper_return", "victim_free_text_review", "victim_free_text_review_revision",
+        "service_user_import_batch",
         "service_user_response", "service_user_import_problem", "sentencer_meeting", "sentencer_meeting_attendance",
         "sentencer_meeting_topic", "sentencer_meeting_revision", "form_version",
     ]

@@ -101,22 +101,43 @@ struct ReportFreeTextTests {
             let change = try rows.first { try $0.decode("key", as: String.self) == "v20_should_change" }
             let helpedID = try #require(helped).decode("id", as: String.self)
             let changeID = try #require(change).decode("id", as: String.self)
+            // A preview shows the result and saves nothing.
+            let preview = try await other.post(
+                base + "/free-text",
+                [("response", helpedID), ("question", "v19_helped_most"), ("redact", "jane smith"), ("action", "preview")]
+            )
+            #expect(
+                preview.status == .ok && preview.text.contains("My VLO [redacted] rang every week.")
+                    && preview.text.contains("1 phrase will be replaced")
+            )
+            #expect(try await app.db.query("SELECT count(*) AS n FROM victim_free_text_review")[0].decode("n", as: Int.self) == 0)
             let first = try await other.post(
                 base + "/free-text",
-                [("response", helpedID), ("question", "v19_helped_most"), ("redact", "jane smith")]
+                [("response", helpedID), ("question", "v19_helped_most"), ("redact", "jane smith"), ("quotable", "yes"), ("action", "save")]
             )
             #expect(first.status == .seeOther)
             let second = try await other.post(
                 base + "/free-text",
-                [("response", changeID), ("question", "v20_should_change"), ("redact", ""), ("safeguarding", "yes")]
+                [("response", changeID), ("question", "v20_should_change"), ("redact", ""), ("safeguarding", "yes"), ("action", "save")]
             )
             #expect(second.status == .seeOther)
-            // Reviewing again, or an unknown answer, changes nothing.
-            let again = try await other.post(base + "/free-text", [("response", helpedID), ("question", "v19_helped_most"), ("redact", "")])
-            #expect(again.status == .ok && again.text.contains("already been reviewed"))
+            // A second review from a page that showed the answer unreviewed: refused with both versions on the page,
+            // the reviewer's phrases kept; an unknown answer changes nothing.
+            let again = try await lead.post(
+                base + "/free-text",
+                [("response", helpedID), ("question", "v19_helped_most"), ("redact", "VLO"), ("revision", "0"), ("action", "save")]
+            )
+            #expect(again.status == .conflict && again.text.contains("Someone else reviewed this answer a moment ago"))
+            #expect(again.text.contains("My VLO [redacted] rang every week.") && again.text.contains(">VLO</textarea>"))
+            #expect(again.text.contains("name=\"revision\" value=\"1\""))
             let bogus = try await other.post(base + "/free-text", [("response", "not-a-uuid"), ("question", "v19_helped_most")])
             #expect(bogus.status == .ok && bogus.text.contains("not found"))
 
+            // One answer to V19: the quote is not shown (fewer than 10 answered); with ten more it is.
+            report = try await other.get(base)
+            #expect(!report.text.contains("rang every week"))
+            #expect(report.text.contains("Quotes are shown only where at least 10 people answered"))
+            try await insertVictimResponses(app, fixtures, count: 10, answers: #"{"v19_helped_most": {"text": "Fine."}}"#)
             report = try await other.get(base)
             #expect(report.text.contains("My VLO [redacted] rang every week."))
             #expect(!report.text.contains("Jane"))
@@ -128,6 +149,7 @@ struct ReportFreeTextTests {
             let list = try await lead.get(base + "/safeguarding")
             #expect(list.status == .ok)
             #expect(list.text.contains("He is outside my house now."))
+            #expect(list.text.contains("What to do next") && list.text.contains("call 999"))
             #expect(!list.text.contains("rang every week"))
             #expect(try await lead.get(base).text.contains("Safeguarding concerns flagged: 1."))
 
@@ -135,8 +157,45 @@ struct ReportFreeTextTests {
                 try $0.decode("event", as: String.self)
             }
             #expect(events.filter { $0 == "report.free_text_reviewed" }.count == 2)
+            let revisions = try await app.db.query("SELECT count(*) AS n FROM victim_free_text_review_revision")[0].decode("n", as: Int.self)
+            #expect(revisions == 2)
             #expect(events.contains("report.free_text_review_viewed"))
             #expect(events.contains("report.safeguarding_viewed"))
+        }
+    }
+
+    @Test("a review is corrected as a new revision (who and when kept, never an overwrite) until the report is published")
+    func corrections() async throws {
+        try await TestApp.run { client, app in
+            let fixtures = try await Fixtures.make(app.db)
+            try await insertVictimResponses(app, fixtures, count: 1, answers: #"{"v19_helped_most": {"text": "Ed Jones worked hard; Ed called."}}"#)
+            let inspector = try await app.signedIn(client, as: .admin)
+            let base = "/inspections/\(fixtures.inspectionID)/report"
+            let id = try await app.db.query("SELECT id::text AS id FROM victim_response")[0].decode("id", as: String.self)
+            let fields = { (redact: String, revision: String) in
+                [("response", id), ("question", "v19_helped_most"), ("redact", redact), ("revision", revision), ("action", "save")]
+            }
+            #expect(try await inspector.get(base + "/free-text").status == .ok)
+            #expect(try await inspector.post(base + "/free-text", fields("Ed", "0")).status == .seeOther)
+            let list = try await inspector.get(base + "/free-text/reviewed")
+            #expect(list.text.contains("[redacted] Jones worked hard; [redacted] called.") && list.text.contains("Revision 1"))
+            let answer = try await inspector.get(base + "/free-text/answer?response=\(id)&question=v19_helped_most")
+            #expect(answer.status == .ok && answer.text.contains(">Ed</textarea>") && answer.text.contains("Ed Jones worked hard; Ed called."))
+            // The correction starts again from the original: "Jones" now, "Ed" kept.
+            #expect(try await inspector.post(base + "/free-text", fields("Ed\nJones", "1")).status == .seeOther)
+            let rows = try await app.db.query(
+                "SELECT revision, redacted_text FROM victim_free_text_review_revision ORDER BY revision"
+            ).map { (try $0.decode("revision", as: Int.self), try $0.decode("redacted_text", as: String.self)) }
+            #expect(rows.map(\.0) == [1, 2])
+            #expect(rows.map(\.1) == ["[redacted] Jones worked hard; [redacted] called.", "[redacted] [redacted] worked hard; [redacted] called."])
+            let current = try await app.db.query("SELECT revision, redacted_text FROM victim_free_text_review")[0]
+            #expect(try current.decode("revision", as: Int.self) == 2)
+            // A stale correction (from revision 1) is refused and saves nothing.
+            #expect(try await inspector.post(base + "/free-text", fields("", "1")).status == .conflict)
+            #expect(try await app.db.query("SELECT count(*) AS n FROM victim_free_text_review_revision")[0].decode("n", as: Int.self) == 2)
+            // Unknown answers are 404; a page past the end says so.
+            #expect(try await inspector.get(base + "/free-text/answer?response=\(UUID().uuidString)&question=v19_helped_most").status == .notFound)
+            #expect(try await inspector.get(base + "/free-text/reviewed?page=9").text.contains("past the last of them"))
         }
     }
 }

@@ -140,32 +140,41 @@ struct ReportWebTests {
                 answers:
                     #"{"v5_named_vlo": {"codes": ["not_sure"]}, "v6_scheme_explained": {"codes": ["agree"]}, "v19_helped_most": {"text": "secret words"}}"#
             )
+            try await insertVictimResponses(app, fixtures, count: 10, answers: #"{"v6_scheme_explained": {"codes": ["neither"]}}"#)
             let admin = try await app.signedIn(client, as: .admin)
             let base = "/inspections/\(fixtures.inspectionID)/report"
             let page = try await admin.get(base)
             #expect(page.status == .ok)
-            #expect(page.text.contains("40 victim responses."))
+            #expect(page.text.contains("50 victim responses."))
             #expect(page.text.contains("<svg"))
-            #expect(page.text.contains("90% positive (95% confidence interval 77% to 96%), base 40."))
+            // V6: 36 positive of 50 (30 strongly agree, 6 agree), 10 neither, 4 disagree.
+            #expect(page.text.contains("72% positive (95% confidence interval 58% to 83%), base 50."))
             #expect(!page.text.contains("secret words"), "free text is never shown unreviewed")
             let csv = try await admin.get(base + ".csv").text
-            // 50 links issued, 40 responses: 80%. The other provider has no links.
-            #expect(csv.contains("NPS Wales,50,0,0,0,0,40,80%"))
-            // V6: 36 positive of 40; the small cells and a partner are hidden.
-            #expect(csv.contains("v6_scheme_explained,"))
-            #expect(csv.contains(",40,90%,77%,96%"))
+            // 50 links issued, 50 responses: 100%. The other provider has no links; then the total row.
+            #expect(csv.contains("NPS Wales,50,0,0,0,0,50,100%"))
+            #expect(csv.contains("Wales CRC,0,0,0,0,0,0,[x]"))
+            #expect(csv.contains("All providers,50,0,0,0,0,50,100%"))
+            #expect(csv.contains(",50,72%,58%,83%"))
+            // The 6 agree are hidden, and strongly agree with them (36 positive less 30 would give 6); the 4
+            // disagree, and neither with them (50 less 36 less 10 would give 4).
             #expect(csv.contains("v6_scheme_explained,agree,Agree,[c],[c]"))
             #expect(csv.contains("v6_scheme_explained,strongly_agree,Strongly agree,[c],[c]"))
             #expect(csv.contains("v6_scheme_explained,disagree,Disagree,[c],[c]"))
-            // V5: 30 yes, 4 no, 6 not sure. 30 of 34 would give the 4 away: no % positive.
+            #expect(csv.contains("v6_scheme_explained,neither,Neither agree nor disagree,[c],[c]"))
+            // V5: 30 yes, 4 no, 6 not sure, 10 no answer. 30 of 34 would give the 4 away: no % positive, no base.
             #expect(csv.contains("v5_named_vlo,no,No,[c],[c]"))
-            #expect(csv.contains("v5_named_vlo,yes,Yes,30,[c]"))
+            #expect(csv.contains("v5_named_vlo,not_sure,I am not sure,[c],[x]"))
             #expect(csv.contains(",contact,[c],[c],[c],[c]"))
             #expect(!csv.contains("secret words"))
             let json = try await admin.get(base + ".json")
             #expect(json.headers[.contentType] == "application/json")
-            #expect(json.text.contains(#""question_id":"v5_named_vlo","base":{"flag":"c"}"#) || json.text.contains(#""base":{"flag":"c"}"#))
-            #expect(json.text.contains(#""percent_positive":{"flag":null,"percent":90.0}"#))
+            #expect(
+                json.text.contains(
+                    #""question_id":"v5_named_vlo","question":"Were you given the name of a Victim Liaison Officer (VLO) to contact?","outcome":"effective_work_for_victims","measure":"contact","base":{"flag":"c"}"#
+                )
+            )
+            #expect(json.text.contains(#""percent_positive":{"flag":null,"percent":72.0}"#))
             #expect(!json.text.contains("secret words"))
         }
     }

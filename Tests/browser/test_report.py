@@ -32,6 +32,22 @@ def test_the_report_and_its_review_pages_meet_wcag_22_aa_and_print_cleanly(page,
     for sub in ("/free-text", "/safeguarding"):
         page.goto(base_url + path + sub)
         assert violations(page) == [], sub
+    # Review one answer without JavaScript's help: preview the redaction, then save it, then open it to correct it.
+    page.goto(base_url + path + "/free-text")
+    first = page.locator("form.report-review").first
+    assert first.count() == 1, "the demo data has free-text answers to review"
+    first.locator("textarea").fill("the")
+    first.get_by_role("button", name="Preview the redaction of answer 1").click()
+    assert page.get_by_role("heading", name="Preview").is_visible()
+    assert violations(page) == [], "preview"
+    page.get_by_role("button", name="Mark reviewed").click()
+    page.goto(base_url + path + "/free-text/reviewed")
+    assert "Revision 1" in page.locator("main").inner_text()
+    assert violations(page) == [], "reviewed list"
+    page.get_by_role("link", name="Correct this review").first.click()
+    assert page.locator("h1").inner_text() == "Correct a reviewed answer"
+    assert page.locator("textarea").input_value() == "the"
+    assert violations(page) == [], "correction"
     # Print: no header, navigation or download links; each section starts a page.
     page.goto(base_url + path)
     page.emulate_media(media="print")

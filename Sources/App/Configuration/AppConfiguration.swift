@@ -14,6 +14,8 @@ import Postgres
 /// - `SESSION_ABSOLUTE_TIMEOUT` (seconds, default 43200): a staff session this old ends however busy (300 to 604800).
 /// - `BCRYPT_COST` (default 12): bcrypt cost for staff passwords, 12 to 16; lower values are refused.
 /// - `COMMON_PASSWORDS_FILE` (default `data/common-passwords.txt`): passwords refused as too common, one a line.
+/// - `SAFEGUARDING_PROCEDURE` (text, 1 to 2,000 characters): what the lead inspector's safeguarding list says to do
+///   with a flagged answer; a default outline otherwise (issue 19).
 /// - `REPORT_SUPPRESS_BELOW` (default 10, 2 to 100): the report shows a base or cell under this as `[c]` (issue 9).
 /// - `REPORT_LOW_RELIABILITY_BELOW` (default 30, at least `REPORT_SUPPRESS_BELOW`, up to 1000): a base under this is
 ///   marked `[u]` and gets no difference flag.
@@ -99,6 +101,13 @@ public struct AppConfiguration: Sendable {
 
     // The report's disclosure control (issue 9).
     public var reportSuppressBelow = 10
+    /// What the lead inspector is told to do with a flagged answer (`SAFEGUARDING_PROCEDURE`).
+    public var safeguardingProcedure = AppConfiguration.defaultSafeguardingProcedure
+    /// The default: the inspectorate's procedure in outline.
+    public static let defaultSafeguardingProcedure =
+        "Today, read each flagged answer and decide whether someone is at risk now. If they are, call 999 or tell the police. "
+        + "Otherwise tell the inspectorate's safeguarding lead the same day, with the inspection and the answer's place in this list "
+        + "(never copy the answer into email), and record that you have done so."
     public var reportLowReliabilityBelow = 30
     /// The report's thresholds.
     public var disclosureRules: DisclosureRules {
@@ -222,6 +231,13 @@ public struct AppConfiguration: Sendable {
         if let value = text("IMPORT_DIR") { importDirectory = value }
         if let value = try integer("RETENTION_MONTHS", 1...1200) { retentionMonths = value }
         if let value = try integer("RELEASE_INTERVAL_SECONDS", 5...86_400) { releaseIntervalSeconds = value }
+        if let value = text("SAFEGUARDING_PROCEDURE") {
+            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, trimmed.count <= 2000, !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" }) else {
+                throw Invalid(description: "SAFEGUARDING_PROCEDURE must be 1 to 2,000 characters of text (line breaks allowed)")
+            }
+            safeguardingProcedure = trimmed
+        }
         // Metrics (issue 11). The token is never repeated in a message.
         if let value = text("METRICS_TOKEN") {
             guard value.utf8.count >= Self.minimumMetricsTokenLength, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {

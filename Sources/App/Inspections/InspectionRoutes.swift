@@ -239,25 +239,13 @@ struct InspectionRoutes: Sendable {
         }
     }
 
-    struct ProviderRow: Sendable {
-        let name: String
-        let issued: Int
-        let opened: Int
-        let inProgress: Int
-        let submitted: Int
-        let withdrawn: Int
-        let expired: Int
-        let revoked: Int
-        let paper: Int
-        let rate: String
-    }
-
     struct DetailPage: Sendable {
         let title: String
         let staff: StaffChrome
         let csrfToken: String
         let inspection: InspectionView
-        let providers: [ProviderRow]
+        /// The report's protected links table (`VictimsSection.linksTable`).
+        let links: TableView
         let inspectors: [String]
         let canAssign: Bool
         let allInspectors: [Choice]
@@ -280,19 +268,20 @@ struct InspectionRoutes: Sendable {
 
     private func detailPage(_ session: StaffSession, _ inspection: Inspection) async throws -> Response {
         let today = dependencies.today
-        let summary = try await invitations.summary(inspectionID: inspection.id, today: today)
-        let rows = summary.map { provider in
-            ProviderRow(
-                name: provider.providerName,
-                issued: provider.issued,
-                opened: provider.counts[.opened] ?? 0,
-                inProgress: provider.counts[.inProgress] ?? 0,
-                submitted: provider.submitted,
-                withdrawn: provider.counts[.withdrawn] ?? 0,
-                expired: provider.counts[.expired] ?? 0,
-                revoked: provider.counts[.revoked] ?? 0,
-                paper: provider.paperReturns,
-                rate: provider.responseRate.map { String(format: "%.0f%%", $0 * 100) } ?? "No links issued yet"
+        // The report's own links table — frozen once published — so that it is part of one disclosure model with
+        // the answers and never a second set of figures beside them.
+        let links: TableView
+        if let published = try await PublicationStore(database: dependencies.database).snapshot(inspection.id) {
+            links = published.content.links
+        } else {
+            let reports = ReportStore(database: dependencies.reportDatabase)
+            links = TableView(
+                VictimsSection(
+                    providers: try await reports.providerLinks(inspectionID: inspection.id),
+                    counts: try await reports.victimAnswerCounts(inspectionID: inspection.id, formID: ReportRoutes.victimFormID),
+                    form: dependencies.forms.current(id: ReportRoutes.victimFormID),
+                    rules: dependencies.configuration.disclosureRules
+                ).linksTable
             )
         }
         let assigned = try await store.assignedInspectors(inspection.id)
@@ -313,7 +302,7 @@ struct InspectionRoutes: Sendable {
                 window: "\(inspection.victimWindowOpensOn) to \(inspection.victimWindowClosesOn)",
                 published: inspection.publishedOn.map { "\(PublishedReport.notice($0))" } ?? "Not yet"
             ),
-            providers: rows,
+            links: links,
             inspectors: assigned.map { $0.isLead ? "\($0.item.name) (lead)" : $0.item.name },
             canAssign: canAssign,
             allInspectors: canAssign

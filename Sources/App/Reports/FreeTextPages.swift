@@ -16,6 +16,8 @@ struct FreeTextPage: Sendable {
     let csrfToken: String
     let inspectionTitle: String
     let reportHref: String
+    let reviewedHref: String
+    let suppressBelow: Int
     let action: String
     let items: [Item]
     let hasItems: Bool
@@ -28,12 +30,15 @@ struct FreeTextPage: Sendable {
         form: FormDefinition?,
         session: StaffSession,
         message: String?,
-        publishedOn: LocalDate? = nil
+        publishedOn: LocalDate? = nil,
+        suppressBelow: Int = DisclosureRules.standard.suppressBelow
     ) {
         staff = StaffChrome(session)
         csrfToken = session.csrfToken
         inspectionTitle = inspection.title
         reportHref = "/inspections/\(inspection.id)/report"
+        reviewedHref = "/inspections/\(inspection.id)/report/free-text/reviewed"
+        self.suppressBelow = suppressBelow
         action = "/inspections/\(inspection.id)/report/free-text"
         items = pending.items.enumerated().map { index, item in
             Item(
@@ -57,6 +62,168 @@ struct FreeTextPage: Sendable {
     }
 }
 
+/// What a reviewer entered for one answer: read once from the form, and sent back into it on a preview or a conflict.
+struct ReviewDraft: Sendable {
+    let responseID: String
+    let questionID: String
+    /// Trimmed, non-empty phrases, one per line of the box.
+    let phrases: [String]
+    let safeguarding: Bool
+    let quotable: Bool
+    /// The revision the reviewer saw (0: not reviewed yet).
+    let basedOn: Int
+
+    init(_ form: StaffForm) {
+        responseID = form["response"] ?? ""
+        questionID = form["question"] ?? ""
+        phrases = (form["redact"] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        safeguarding = form["safeguarding"] == "yes"
+        quotable = form["quotable"] == "yes"
+        basedOn = max(0, Int(form["revision"] ?? "") ?? 0)
+    }
+
+    /// The current review of `answer`, to correct it.
+    init(_ answer: FreeTextReviewStore.Item) {
+        responseID = answer.responseID
+        questionID = answer.questionID
+        phrases = answer.phrases
+        safeguarding = answer.safeguarding
+        quotable = answer.quotable
+        basedOn = answer.revision
+    }
+
+    private init(_ other: ReviewDraft, basedOn: Int) {
+        responseID = other.responseID
+        questionID = other.questionID
+        phrases = other.phrases
+        safeguarding = other.safeguarding
+        quotable = other.quotable
+        self.basedOn = basedOn
+    }
+
+    /// The same draft, to be saved after revision `revision`.
+    func rebased(on revision: Int) -> ReviewDraft { ReviewDraft(self, basedOn: revision) }
+}
+
+/// One answer: its original text, its current review if any, a form to review or correct it, and a preview.
+struct ReviewAnswerPage: Sendable {
+    let title: String
+    let staff: StaffChrome
+    let csrfToken: String
+    let inspectionTitle: String
+    let action: String
+    let backHref: String
+    let question: String
+    let text: String
+    let responseID: String
+    let questionID: String
+    let revision: Int
+    let reviewedText: String?
+    let reviewedLine: String?
+    let phrases: String
+    let safeguarding: Bool
+    let quotable: Bool
+    let previewText: String?
+    let previewLine: String?
+    let message: String?
+
+    init(
+        inspection: ReportStore.InspectionFacts,
+        answer: FreeTextReviewStore.Item,
+        draft: ReviewDraft,
+        preview: (text: String, count: Int)?,
+        form: FormDefinition?,
+        session: StaffSession,
+        message: String?
+    ) {
+        title = answer.revision == 0 ? "Review a free-text answer" : "Correct a reviewed answer"
+        staff = StaffChrome(session)
+        csrfToken = session.csrfToken
+        inspectionTitle = inspection.title
+        action = "/inspections/\(inspection.id)/report/free-text"
+        backHref = answer.revision == 0 ? action : action + "/reviewed"
+        question = form?.question(id: answer.questionID)?.label.text(.en) ?? answer.questionID
+        text = answer.text
+        responseID = answer.responseID
+        questionID = answer.questionID
+        revision = draft.basedOn
+        reviewedText = answer.revision == 0 ? nil : answer.redacted
+        reviewedLine =
+            answer.revision == 0
+            ? nil
+            : "Revision \(answer.revision), by \(answer.reviewedBy ?? "an inspector")\(answer.reviewedAt.map { " on " + LocalDate($0, timeZone: AppDependencies.london).description } ?? "")"
+                + (answer.quotable ? "; may be quoted" : "") + (answer.safeguarding ? "; flagged for safeguarding" : "") + "."
+        phrases = draft.phrases.joined(separator: "\n")
+        safeguarding = draft.safeguarding
+        quotable = draft.quotable
+        previewText = preview?.text
+        previewLine = preview.map {
+            $0.count == 1
+                ? "1 phrase will be replaced. Nothing is saved until you mark the answer reviewed."
+                : "\($0.count) phrases will be replaced. Nothing is saved until you mark the answer reviewed."
+        }
+        self.message = message
+    }
+}
+
+/// The reviewed answers, newest first, a page at a time, each with a link to correct it.
+struct ReviewedAnswersPage: Sendable {
+    struct Item: Sendable {
+        let question: String
+        let redacted: String
+        let line: String
+        let href: String
+    }
+    let title = "Reviewed free-text answers"
+    let staff: StaffChrome
+    let inspectionTitle: String
+    let reviewHref: String
+    let reportHref: String
+    let items: [Item]
+    let hasItems: Bool
+    let summary: String
+    let previousHref: String?
+    let nextHref: String?
+    let canCorrect: Bool
+
+    init(
+        inspection: ReportStore.InspectionFacts,
+        reviewed: (items: [FreeTextReviewStore.Item], total: Int),
+        page: Int,
+        pageSize: Int,
+        form: FormDefinition?,
+        session: StaffSession,
+        publishedOn: LocalDate?
+    ) {
+        staff = StaffChrome(session)
+        inspectionTitle = inspection.title
+        reviewHref = "/inspections/\(inspection.id)/report/free-text"
+        reportHref = "/inspections/\(inspection.id)/report"
+        canCorrect = publishedOn == nil
+        items = reviewed.items.map { item in
+            Item(
+                question: "\(ReportContent.shortLabel(item.questionID)): \(form?.question(id: item.questionID)?.label.text(.en) ?? item.questionID)",
+                redacted: item.redacted ?? "",
+                line:
+                    "Revision \(item.revision), by \(item.reviewedBy ?? "an inspector")\(item.reviewedAt.map { " on " + LocalDate($0, timeZone: AppDependencies.london).description } ?? "")"
+                    + (item.quotable ? "; may be quoted" : "") + (item.safeguarding ? "; flagged for safeguarding" : "") + ".",
+                href: "/inspections/\(inspection.id)/report/free-text/answer?response=\(item.responseID)&question=\(item.questionID)"
+            )
+        }
+        hasItems = !items.isEmpty
+        let first = (page - 1) * pageSize + 1
+        summary =
+            reviewed.total == 0
+            ? "No answers have been reviewed yet."
+            : items.isEmpty
+                ? "There are \(reviewed.total) reviewed answers; this page is past the last of them."
+                : "Answers \(first) to \(first + items.count - 1) of \(reviewed.total) reviewed, newest first."
+                    + (publishedOn == nil ? "" : " \(PublishedReport.notice(publishedOn!)): reviews can no longer be corrected.")
+        previousHref = page > 1 ? reviewHref + "/reviewed?page=\(page - 1)" : nil
+        nextHref = first + items.count - 1 < reviewed.total ? reviewHref + "/reviewed?page=\(page + 1)" : nil
+    }
+}
+
 /// The lead inspector's list of answers flagged as a safeguarding concern.
 struct SafeguardingPage: Sendable {
     struct Item: Sendable {
@@ -65,13 +232,16 @@ struct SafeguardingPage: Sendable {
     }
     let title = "Safeguarding concerns"
     let staff: StaffChrome
+    /// What to do next (`SAFEGUARDING_PROCEDURE`), one paragraph per line.
+    let procedure: [String]
     let inspectionTitle: String
     let reportHref: String
     let items: [Item]
     let hasItems: Bool
 
-    init(inspection: ReportStore.InspectionFacts, items: [FreeTextReviewStore.Item], session: StaffSession) {
+    init(inspection: ReportStore.InspectionFacts, items: [FreeTextReviewStore.Item], session: StaffSession, procedure: String) {
         staff = StaffChrome(session)
+        self.procedure = procedure.split(whereSeparator: \.isNewline).map(String.init)
         inspectionTitle = inspection.title
         reportHref = "/inspections/\(inspection.id)/report"
         self.items = items.map { Item(questionID: ReportContent.shortLabel($0.questionID), text: $0.text) }

@@ -19,6 +19,15 @@ public struct FreeTextReviewStore: Sendable {
         /// The redacted text, once reviewed.
         public let redacted: String?
         public let safeguarding: Bool
+        /// Whether the report may quote it.
+        public var quotable = false
+        /// The review's revision (0 before any review).
+        public var revision = 0
+        /// The phrases the current revision redacted.
+        public var phrases: [String] = []
+        /// Who reviewed it last, and when.
+        public var reviewedBy: String?
+        public var reviewedAt: Date?
     }
 
     /// Replaces every whole-word occurrence of each phrase (ignoring case, longest phrase first where they overlap)
@@ -97,24 +106,95 @@ public struct FreeTextReviewStore: Sendable {
         )
     }
 
-    /// Reviewed answers: their redacted text only.
+    /// Reviewed answers: their redacted text only (and whether each may be quoted).
     public func reviewed(inspectionID: Int) async throws -> [Item] {
         try await database.query(
             """
-            SELECT v.response_id::text AS response_id, v.question_id, v.redacted_text, v.safeguarding
+            SELECT v.response_id::text AS response_id, v.question_id, v.redacted_text, v.safeguarding, v.quotable, v.revision
             FROM victim_free_text_review v JOIN victim_response r ON r.id = v.response_id
             WHERE r.inspection_id = \(inspectionID)
             ORDER BY v.question_id, v.reviewed_at, v.response_id
             """
         ).map {
-            Item(
+            var item = Item(
                 responseID: try $0.decode("response_id"),
                 questionID: try $0.decode("question_id"),
                 text: "",
                 redacted: try $0.decode("redacted_text"),
                 safeguarding: try $0.decode("safeguarding")
             )
+            item.quotable = try $0.decode("quotable")
+            item.revision = try $0.decode("revision")
+            return item
         }
+    }
+
+    /// One page of reviewed answers for the correction list: original and redacted text, who and when, newest
+    /// first; and how many there are in all.
+    public func reviewedPage(inspectionID: Int, offset: Int, limit: Int) async throws -> (items: [Item], total: Int) {
+        let rows = try await database.query(
+            """
+            SELECT v.response_id::text AS response_id, v.question_id, r.answers -> v.question_id ->> 'text' AS text, v.redacted_text,
+                   v.safeguarding, v.quotable, v.revision, u.display_name AS reviewer, v.reviewed_at, count(*) OVER () AS total
+            FROM victim_free_text_review v JOIN victim_response r ON r.id = v.response_id JOIN staff_user u ON u.id = v.reviewed_by
+            WHERE r.inspection_id = \(inspectionID)
+            ORDER BY v.reviewed_at DESC, v.response_id, v.question_id
+            OFFSET \(max(0, offset)) LIMIT \(max(1, limit))
+            """
+        )
+        if let first = rows.first { return (try rows.map(Self.reviewedItem), try first.decode("total", as: Int.self)) }
+        // Past the last page: the count on its own.
+        let total = try await database.query(
+            """
+            SELECT count(*) AS n FROM victim_free_text_review v JOIN victim_response r ON r.id = v.response_id
+            WHERE r.inspection_id = \(inspectionID)
+            """
+        )[0].decode("n", as: Int.self)
+        return ([], total)
+    }
+
+    /// One answer with its current review (nil when the inspection has no such free-text answer).
+    public func answer(inspectionID: Int, responseID: String, questionID: String) async throws -> Item? {
+        guard UUID(uuidString: responseID) != nil else { return nil }
+        guard
+            let row = try await database.query(
+                """
+                SELECT r.id::text AS response_id, \(questionID)::text AS question_id, r.answers -> \(questionID) ->> 'text' AS text,
+                       v.redacted_text, coalesce(v.safeguarding, false) AS safeguarding, coalesce(v.quotable, false) AS quotable,
+                       coalesce(v.revision, 0) AS revision, u.display_name AS reviewer, v.reviewed_at
+                FROM victim_response r
+                LEFT JOIN victim_free_text_review v ON v.response_id = r.id AND v.question_id = \(questionID)
+                LEFT JOIN staff_user u ON u.id = v.reviewed_by
+                WHERE r.id = \(responseID)::uuid AND r.inspection_id = \(inspectionID) AND jsonb_typeof(r.answers -> \(questionID) -> 'text') = 'string'
+                """
+            ).first
+        else { return nil }
+        var item = try Self.reviewedItem(row)
+        if item.revision > 0 {
+            item.phrases =
+                try await database.query(
+                    """
+                    SELECT array_to_json(phrases)::text AS phrases FROM victim_free_text_review_revision
+                    WHERE response_id = \(responseID)::uuid AND question_id = \(questionID) AND revision = \(item.revision)
+                    """
+                ).first.map { try JSONDecoder().decode([String].self, from: Data(try $0.decode("phrases", as: String.self).utf8)) } ?? []
+        }
+        return item
+    }
+
+    static func reviewedItem(_ row: PostgresRow) throws -> Item {
+        var item = Item(
+            responseID: try row.decode("response_id"),
+            questionID: try row.decode("question_id"),
+            text: try row.decode("text", as: String?.self) ?? "",
+            redacted: try row.decode("redacted_text"),
+            safeguarding: try row.decode("safeguarding")
+        )
+        item.quotable = try row.decode("quotable")
+        item.revision = try row.decode("revision")
+        item.reviewedBy = try row.decode("reviewer")
+        item.reviewedAt = try row.decode("reviewed_at")
+        return item
     }
 
     /// Answers flagged as a safeguarding concern, with their original text, for the lead inspector.
@@ -137,20 +217,31 @@ public struct FreeTextReviewStore: Sendable {
         }
     }
 
-    /// Marks an answer reviewed with `phrases` redacted and the safeguarding flag; false when the inspection has no
-    /// such free-text answer (or it was reviewed already).
+    /// What saving a review did.
+    public enum ReviewOutcome: Sendable, Equatable {
+        /// Saved as this revision.
+        case saved(revision: Int)
+        /// No such free-text answer in the inspection.
+        case notFound
+        /// Someone else saved a revision since the reviewer opened the answer (`current` is theirs): nothing saved.
+        case conflict(current: Int)
+    }
+
+    /// Saves a review of an answer as a new revision: `phrases` redacted from the original text, the safeguarding
+    /// flag and whether it may be quoted. `basedOn` is the revision the reviewer saw (0 for an unreviewed answer);
+    /// if another revision was saved since, nothing is saved and the outcome says so.
     public func review(
         inspectionID: Int,
         responseID: String,
         questionID: String,
         phrases: [String],
         safeguarding: Bool,
+        quotable: Bool = false,
+        basedOn: Int = 0,
         reviewer: Int,
         now: Date
-    ) async throws
-        -> Bool
-    {
-        guard UUID(uuidString: responseID) != nil else { return false }
+    ) async throws -> ReviewOutcome {
+        guard UUID(uuidString: responseID) != nil else { return .notFound }
         return try await database.withTransaction { connection in
             guard
                 let row = try await connection.query(
@@ -159,16 +250,34 @@ public struct FreeTextReviewStore: Sendable {
                     WHERE id = \(responseID)::uuid AND inspection_id = \(inspectionID) FOR UPDATE
                     """
                 ).first, let text = try row.decode("text", as: String?.self)
-            else { return false }
-            let (redacted, count) = Self.redact(text, phrases: phrases)
-            let inserted = try await connection.execute(
+            else { return .notFound }
+            let current =
+                try await connection.query(
+                    "SELECT revision FROM victim_free_text_review WHERE response_id = \(responseID)::uuid AND question_id = \(questionID)"
+                ).first?.decode("revision", as: Int.self) ?? 0
+            guard current == basedOn else { return .conflict(current: current) }
+            let kept = phrases.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            let (redacted, count) = Self.redact(text, phrases: kept)
+            let revision = current + 1
+            try await connection.execute(
                 """
-                INSERT INTO victim_free_text_review (response_id, question_id, redacted_text, redactions, reviewed_by, reviewed_at, safeguarding)
-                VALUES (\(responseID)::uuid, \(questionID), \(redacted), \(count), \(reviewer), \(now), \(safeguarding))
-                ON CONFLICT DO NOTHING
+                INSERT INTO victim_free_text_review
+                    (response_id, question_id, redacted_text, redactions, reviewed_by, reviewed_at, safeguarding, quotable, revision)
+                VALUES (\(responseID)::uuid, \(questionID), \(redacted), \(count), \(reviewer), \(now), \(safeguarding), \(quotable), \(revision))
+                ON CONFLICT (response_id, question_id) DO UPDATE SET redacted_text = excluded.redacted_text,
+                    redactions = excluded.redactions, reviewed_by = excluded.reviewed_by, reviewed_at = excluded.reviewed_at,
+                    safeguarding = excluded.safeguarding, quotable = excluded.quotable, revision = excluded.revision
                 """
             )
-            return inserted == 1
+            try await connection.execute(
+                """
+                INSERT INTO victim_free_text_review_revision
+                    (response_id, question_id, revision, phrases, redacted_text, redactions, safeguarding, quotable, reviewed_by, reviewed_at)
+                VALUES (\(responseID)::uuid, \(questionID), \(revision), \(kept)::text[], \(redacted), \(count), \(safeguarding), \(quotable),
+                    \(reviewer), \(now))
+                """
+            )
+            return .saved(revision: revision)
         }
     }
 

@@ -150,12 +150,13 @@ public enum ReportDemo {
             let submitted = try await client.query(
                 "SELECT provider_id FROM invitation WHERE inspection_id = \(inspection) AND status = 'submitted' ORDER BY id"
             )
-            for row in submitted {
+            for (index, row) in submitted.enumerated() {
                 let provider = try row.decode("provider_id", as: Int.self)
                 try await client.execute(
                     """
                     INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, channel, answers, withdrawal_key)
-                    VALUES (\(inspection), \(provider), \(form.id), \(form.version), 'online', \(answers(form, &random))::jsonb,
+                    VALUES (\(inspection), \(provider), \(form.id), \(form.version), 'online',
+                            \(answers(form, &random))::jsonb || \(freeText(index))::jsonb,
                             sha256(gen_random_uuid()::text::bytea))
                     """
                 )
@@ -279,6 +280,22 @@ public enum ReportDemo {
     }
 
     /// Plausible answers: mostly positive, some not, some left out; free text never (the demo has none to review).
+    /// Free text for every third demo response, from a fixed list (so the other answers, drawn at random, stay as
+    /// they were): something to review, redact and quote.
+    static func freeText(_ index: Int) -> String {
+        let helped = [
+            "My VLO Sam rang me before every parole hearing.", "Being told about the licence conditions in plain words.",
+            "She always called back the same day.", "Knowing who to call.", "The letter explained the choices clearly.",
+        ]
+        let change = [
+            "Tell us sooner when he moves prison.", "Nothing, it was fine.", "I had to chase for news of the release date.",
+            "Fewer changes of VLO.",
+        ]
+        guard index % 3 == 0 else { return "{}" }
+        let n = index / 3
+        return #"{"v19_helped_most":{"text":"\#(helped[n % helped.count])"},"v20_should_change":{"text":"\#(change[n % change.count])"}}"#
+    }
+
     static func answers(_ form: FormDefinition, _ random: inout DemoRandom) -> String {
         var parts: [String] = []
         var chosen: [String: String] = [:]

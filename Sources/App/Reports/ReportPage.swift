@@ -134,9 +134,9 @@ struct ReportContent: Sendable, Codable {
         responsesText =
             victims.responses == 0
             ? "No victim responses yet."
-            : victims.responses < report.rules.suppressBelow
-                ? "Fewer than \(report.rules.suppressBelow) victim responses so far: answers are not shown until there are more."
-                : "\(victims.responses) victim responses."
+            : victims.responsesValue == .suppressed
+                ? "Fewer than \(report.rules.suppressBelow) victim responses so far, or a number that would reveal a smaller one: answers are shown once there are enough."
+                : "\(victims.responsesValue.display) victim responses."
         hasProviders = !victims.providers.isEmpty
         links = TableView(victims.linksTable)
         let chart = BarChart(
@@ -181,16 +181,23 @@ struct ReportContent: Sendable, Codable {
                 table: TableView(table, headerColumns: 1, skip: ["question_id", "option_code"])
             )
         }
+        // Quotes: reviewed, redacted answers an inspector marked quotable, and only where at least the threshold of
+        // people answered the question, so that a quote cannot be tied to a small group.
         freeText = victims.freeText.map { item in
-            let reviewed = report.freeText.filter { $0.questionID == item.id }.compactMap(\.redacted)
-            return FreeText(
-                label: "\(Self.shortLabel(item.id)): \(item.label)",
-                answers: item.answers == 0
-                    ? "No answers yet."
-                    : "\(reviewed.count) of \(item.answers < report.rules.suppressBelow ? "fewer than \(report.rules.suppressBelow)" : String(item.answers)) answers reviewed.",
-                reviewed: reviewed,
-                hasReviewed: !reviewed.isEmpty
-            )
+            let reviewed = report.freeText.filter { $0.questionID == item.id }
+            let enough = item.answers >= report.rules.suppressBelow && item.shown != .suppressed
+            let quotes = enough ? reviewed.filter(\.quotable).compactMap(\.redacted) : []
+            let answers: String
+            if item.answers == 0 {
+                answers = "No answers yet."
+            } else if !enough {
+                answers =
+                    "\(reviewed.count) answers reviewed. Quotes are shown only where at least \(report.rules.suppressBelow) people answered "
+                    + "the question, and the number of answers is hidden here ([c])."
+            } else {
+                answers = "\(reviewed.count) of \(item.shown.display) answers reviewed; \(quotes.count) marked for quoting."
+            }
+            return FreeText(label: "\(Self.shortLabel(item.id)): \(item.label)", answers: answers, reviewed: quotes, hasReviewed: !quotes.isEmpty)
         }
         reviewHref = "/inspections/\(report.inspection.id)/report/free-text"
         safeguardingHref = "/inspections/\(report.inspection.id)/report/safeguarding"
@@ -213,7 +220,7 @@ struct ReportContent: Sendable, Codable {
         if let year = survey.latestYear, survey.mappedCodes > 0 {
             hasSurvey = true
             surveyStatus =
-                "Results for \(year), the latest survey year imported, against all other areas (national). "
+                "Results for \(year), the latest survey year imported, against the national figure (all areas, this one included). "
                 + "A difference is shown only where both bases are at least \(report.rules.lowReliabilityBelow)."
         } else {
             hasSurvey = false
@@ -234,7 +241,7 @@ struct ReportContent: Sendable, Codable {
         surveyMeasures = TableView(
             survey.measuresTable,
             headerColumns: 2,
-            skip: ["outcome", "measure", "year", "national_interval_low", "national_interval_high"]
+            skip: ["outcome", "measure", "year", "national_scope", "national_interval_low", "national_interval_high"]
         )
         let trend = ReportTable(
             name: "service_users_trend_grid",

@@ -103,29 +103,109 @@ struct ReportRoutes: Sendable {
                 return response
             }
             let form = context.staffForm ?? StaffForm(fields: [])
-            let phrases = (form["redact"] ?? "").split(whereSeparator: \.isNewline).map(String.init)
-            let safeguarding = form["safeguarding"] == "yes"
-            let done = try await reviews.review(
+            let draft = ReviewDraft(form)
+            guard let answer = try await reviews.answer(inspectionID: inspection.id, responseID: draft.responseID, questionID: draft.questionID)
+            else {
+                return try await reviewPage(inspection, request, context, session, message: "That answer was not found.")
+            }
+            if form["action"] == "preview" {
+                return try await answerPage(inspection, answer, draft: draft, session: session, preview: true, message: nil)
+            }
+            let outcome = try await reviews.review(
                 inspectionID: inspection.id,
-                responseID: form["response"] ?? "",
-                questionID: form["question"] ?? "",
-                phrases: phrases,
-                safeguarding: safeguarding,
+                responseID: draft.responseID,
+                questionID: draft.questionID,
+                phrases: draft.phrases,
+                safeguarding: draft.safeguarding,
+                quotable: draft.quotable,
+                basedOn: draft.basedOn,
                 reviewer: Int(session.user.id),
                 now: dependencies.now()
             )
-            guard done else {
-                return try await reviewPage(inspection, request, context, session, message: "That answer was not found or has already been reviewed.")
+            switch outcome {
+            case .notFound:
+                return try await reviewPage(inspection, request, context, session, message: "That answer was not found.")
+            case .conflict:
+                // Someone saved a review a moment ago: show theirs, keep this reviewer's phrases, nothing lost.
+                let current =
+                    try await reviews.answer(inspectionID: inspection.id, responseID: draft.responseID, questionID: draft.questionID) ?? answer
+                var response = try await answerPage(
+                    inspection,
+                    current,
+                    draft: draft.rebased(on: current.revision),
+                    session: session,
+                    preview: false,
+                    message: "Someone else reviewed this answer a moment ago. Their version is shown; your phrases are kept below. "
+                        + "Save to make a new revision from them."
+                )
+                response.status = .conflict
+                return response
+            case .saved(let revision):
+                try await dependencies.accounts.audit.record(
+                    .freeTextReviewed,
+                    actor: dependencies.accounts.actor(request, context),
+                    subject: .inspection(inspection.id),
+                    details: [
+                        "phrases": .int(Int64(draft.phrases.count)), "safeguarding": .bool(draft.safeguarding),
+                        "quotable": .bool(draft.quotable), "revision": .int(Int64(revision)),
+                    ]
+                )
+                if draft.safeguarding { context.logger.info("safeguarding concern flagged", metadata: ["inspection.id": "\(inspection.id)"]) }
+                let next =
+                    revision == 1 ? "/inspections/\(inspection.id)/report/free-text" : "/inspections/\(inspection.id)/report/free-text/reviewed"
+                return Response(status: .seeOther, headers: [.location: next])
             }
-            let redactions = phrases.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count
+        }
+        staff.get("/inspections/:id/report/free-text/reviewed", .viewReport) { request, context, session in
+            let inspection = try await authorise(context, session, store: workStore)
+            let page = max(1, Int(request.uri.queryParameters.get("page") ?? "") ?? 1)
+            let reviewed = try await reviews.reviewedPage(inspectionID: inspection.id, offset: (page - 1) * Self.pageSize, limit: Self.pageSize)
             try await dependencies.accounts.audit.record(
-                .freeTextReviewed,
+                .freeTextReviewViewed,
                 actor: dependencies.accounts.actor(request, context),
                 subject: .inspection(inspection.id),
-                details: ["phrases": .int(Int64(redactions)), "safeguarding": .bool(safeguarding)]
+                details: ["shown": .int(Int64(reviewed.items.count)), "reviewed_list": .bool(true)]
             )
-            if safeguarding { context.logger.info("safeguarding concern flagged", metadata: ["inspection.id": "\(inspection.id)"]) }
-            return Response(status: .seeOther, headers: [.location: "/inspections/\(inspection.id)/report/free-text"])
+            let publishedOn = try await publications.publishedOn(inspection.id)
+            return dependencies.templates.page(
+                "report/free-text-reviewed",
+                ReviewedAnswersPage(
+                    inspection: inspection,
+                    reviewed: reviewed,
+                    page: page,
+                    pageSize: Self.pageSize,
+                    form: dependencies.forms.current(id: Self.victimFormID),
+                    session: session,
+                    publishedOn: publishedOn
+                )
+            )
+        }
+        staff.get("/inspections/:id/report/free-text/answer", .viewReport) { request, context, session in
+            let inspection = try await authorise(context, session, store: workStore)
+            let responseID = request.uri.queryParameters.get("response") ?? ""
+            let questionID = request.uri.queryParameters.get("question") ?? ""
+            guard let answer = try await reviews.answer(inspectionID: inspection.id, responseID: responseID, questionID: questionID) else {
+                throw HTTPError(.notFound)
+            }
+            try await dependencies.accounts.audit.record(
+                .freeTextReviewViewed,
+                actor: dependencies.accounts.actor(request, context),
+                subject: .inspection(inspection.id),
+                details: ["shown": .int(1), "safeguarding": .bool(answer.safeguarding)]
+            )
+            if try await publications.publishedOn(inspection.id) != nil {
+                var response = try await answerPage(
+                    inspection,
+                    answer,
+                    draft: ReviewDraft(answer),
+                    session: session,
+                    preview: false,
+                    message: "This report is published: its free text can no longer be reviewed."
+                )
+                response.status = .conflict
+                return response
+            }
+            return try await answerPage(inspection, answer, draft: ReviewDraft(answer), session: session, preview: false, message: nil)
         }
         staff.get("/inspections/:id/report/safeguarding", .viewReport) { request, context, session in
             let inspection = try await authorise(context, session, store: workStore)
@@ -141,8 +221,42 @@ struct ReportRoutes: Sendable {
                 subject: .inspection(inspection.id),
                 details: ["items": .int(Int64(items.count))]
             )
-            return dependencies.templates.page("report/safeguarding", SafeguardingPage(inspection: inspection, items: items, session: session))
+            return dependencies.templates.page(
+                "report/safeguarding",
+                SafeguardingPage(
+                    inspection: inspection,
+                    items: items,
+                    session: session,
+                    procedure: dependencies.configuration.safeguardingProcedure
+                )
+            )
         }
+    }
+
+    /// Reviewed answers per page of the correction list.
+    static let pageSize = 50
+
+    /// One answer's review page: the original, the current review, the form, and a preview of the redaction.
+    private func answerPage(
+        _ inspection: ReportStore.InspectionFacts,
+        _ answer: FreeTextReviewStore.Item,
+        draft: ReviewDraft,
+        session: StaffSession,
+        preview: Bool,
+        message: String?
+    ) async throws -> Response {
+        dependencies.templates.page(
+            "report/free-text-answer",
+            ReviewAnswerPage(
+                inspection: inspection,
+                answer: answer,
+                draft: draft,
+                preview: preview ? FreeTextReviewStore.redact(answer.text, phrases: draft.phrases) : nil,
+                form: dependencies.forms.current(id: Self.victimFormID),
+                session: session,
+                message: message
+            )
+        )
     }
 
     private func reviewPage(
@@ -164,7 +278,15 @@ struct ReportRoutes: Sendable {
         let form = dependencies.forms.current(id: Self.victimFormID)
         return dependencies.templates.page(
             "report/free-text",
-            FreeTextPage(inspection: inspection, pending: pending, form: form, session: session, message: message, publishedOn: publishedOn)
+            FreeTextPage(
+                inspection: inspection,
+                pending: pending,
+                form: form,
+                session: session,
+                message: message,
+                publishedOn: publishedOn,
+                suppressBelow: dependencies.configuration.disclosureRules.suppressBelow
+            )
         )
     }
 

@@ -2,20 +2,28 @@ import Foundation
 import Postgres
 
 extension ReportStore {
-    /// Counts of service-user survey answers for one area, all other areas, and the areas inspected so far.
+    /// Counts of service-user survey answers for every area, so that each area's figures can be protected the
+    /// same way in every report (an inspector can open a report for any area).
     public struct SurveyCounts: Sendable, Equatable {
         /// Survey years with a current import.
         public var years: [Int] = []
-        /// Per year, variable and answer code: rows from the area (its provider codes and its predecessors').
-        public var area: [Int: [String: [Int: Int]]] = [:]
-        /// The same for every other area (the national comparison).
-        public var other: [Int: [String: [Int: Int]]] = [:]
-        /// The latest year's counts for each inspected area (area id → variable → code → n).
-        public var inspectedAreas: [Int: [String: [Int: Int]]] = [:]
-        /// How many survey provider codes map to the area.
+        /// The report's area.
+        public var areaID = 0
+        /// Per year, area (the area each provider code maps to directly), variable and answer code: the count.
+        public var areas: [Int: [Int: [String: [Int: Int]]]] = [:]
+        /// Per year, variable and code: rows from provider codes mapped to no area.
+        public var unmapped: [Int: [String: [Int: Int]]] = [:]
+        /// Each area's family: itself and its predecessors (a merged area's figures include theirs).
+        public var families: [Int: Set<Int>] = [:]
+        /// Areas with an inspection (the lowest, highest and average are of these).
+        public var inspected: Set<Int> = []
+        /// How many survey provider codes map to the report's area or its predecessors.
         public var mappedCodes = 0
 
         public init() {}
+
+        /// The family of `area` (itself when it has no predecessors).
+        public func family(_ area: Int) -> Set<Int> { families[area] ?? [area] }
     }
 
     /// Writes the summary counts of every current batch of `codebookID` not yet summarised, for `variables`.
@@ -55,29 +63,34 @@ extension ReportStore {
         }
     }
 
-    /// The survey counts for `areaID` (with its predecessors), every other area, and the areas inspected so far.
+    /// The survey counts of every area (with the report's area `areaID` marked), every year.
     public func surveyCounts(areaID: Int, codebookID: String) async throws -> SurveyCounts {
         var counts = SurveyCounts()
+        counts.areaID = areaID
+        for row in try await database.query(
+            """
+            WITH RECURSIVE family(root, area_id) AS (
+                SELECT id, id FROM area
+                UNION SELECT f.root, l.predecessor_id FROM area_lineage l JOIN family f ON l.successor_id = f.area_id)
+            SELECT root, area_id FROM family
+            """
+        ) {
+            counts.families[try row.decode("root", as: Int.self), default: []].insert(try row.decode("area_id", as: Int.self))
+        }
+        let family = counts.family(areaID)
         counts.mappedCodes = try await database.query(
             """
-            WITH RECURSIVE family(area_id) AS (
-                SELECT \(areaID)::bigint
-                UNION SELECT l.predecessor_id FROM area_lineage l JOIN family f ON l.successor_id = f.area_id)
             SELECT count(*) AS n FROM service_user_provider_area
-            WHERE codebook_id = \(codebookID) AND area_id IN (SELECT area_id FROM family)
+            WHERE codebook_id = \(codebookID) AND area_id = ANY(\("{" + family.map(String.init).joined(separator: ",") + "}")::bigint[])
             """
         )[0].decode("n", as: Int.self)
+        counts.inspected = Set(try await database.query("SELECT DISTINCT area_id FROM inspection").map { try $0.decode("area_id", as: Int.self) })
         let rows = try await database.query(
             """
-            WITH RECURSIVE family(area_id) AS (
-                SELECT \(areaID)::bigint
-                UNION SELECT l.predecessor_id FROM area_lineage l JOIN family f ON l.successor_id = f.area_id),
-            codes AS (SELECT provider_code FROM service_user_provider_area
-                      WHERE codebook_id = \(codebookID) AND area_id IN (SELECT area_id FROM family))
-            SELECT b.survey_year AS year, s.variable, s.code, s.provider_code IN (SELECT provider_code FROM codes) AS in_area,
-                   sum(s.n)::bigint AS n
+            SELECT b.survey_year AS year, s.variable, s.code, m.area_id, sum(s.n)::bigint AS n
             FROM service_user_summary s
             JOIN service_user_import_batch b ON b.id = s.batch_id
+            LEFT JOIN service_user_provider_area m ON m.codebook_id = b.codebook_id AND m.provider_code = s.provider_code
             WHERE b.status = 'current' AND b.codebook_id = \(codebookID) AND s.code >= 0
             GROUP BY 1, 2, 3, 4
             """
@@ -89,34 +102,13 @@ extension ReportStore {
             let code = try row.decode("code", as: Int.self)
             let n = try row.decode("n", as: Int.self)
             years.insert(year)
-            if try row.decode("in_area", as: Bool.self) {
-                counts.area[year, default: [:]][variable, default: [:]][code, default: 0] += n
+            if let area = try row.decode("area_id", as: Int?.self) {
+                counts.areas[year, default: [:]][area, default: [:]][variable, default: [:]][code, default: 0] += n
             } else {
-                counts.other[year, default: [:]][variable, default: [:]][code, default: 0] += n
+                counts.unmapped[year, default: [:]][variable, default: [:]][code, default: 0] += n
             }
         }
         counts.years = years.sorted()
-        guard let latest = counts.years.last else { return counts }
-        let inspected = try await database.query(
-            """
-            WITH RECURSIVE family(root, area_id) AS (
-                SELECT DISTINCT area_id, area_id FROM inspection
-                UNION SELECT f.root, l.predecessor_id FROM area_lineage l JOIN family f ON l.successor_id = f.area_id)
-            SELECT f.root AS area, s.variable, s.code, sum(s.n)::bigint AS n
-            FROM service_user_summary s
-            JOIN service_user_import_batch b ON b.id = s.batch_id
-            JOIN service_user_provider_area m ON m.codebook_id = b.codebook_id AND m.provider_code = s.provider_code
-            JOIN family f ON f.area_id = m.area_id
-            WHERE b.status = 'current' AND b.codebook_id = \(codebookID) AND b.survey_year = \(latest) AND s.code >= 0
-            GROUP BY 1, 2, 3
-            """
-        )
-        for row in inspected {
-            counts.inspectedAreas[try row.decode("area", as: Int.self), default: [:]][try row.decode("variable", as: String.self), default: [:]][
-                try row.decode("code", as: Int.self),
-                default: 0
-            ] += try row.decode("n", as: Int.self)
-        }
         return counts
     }
 }

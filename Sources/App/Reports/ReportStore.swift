@@ -36,6 +36,17 @@ public struct ReportStore: Sendable {
         public let withdrawn: Int
         /// Responses held (online and paper).
         public let responses: Int
+
+        public init(providerID: Int, name: String, issued: Int, opened: Int, started: Int, submitted: Int, withdrawn: Int, responses: Int) {
+            self.providerID = providerID
+            self.name = name
+            self.issued = issued
+            self.opened = opened
+            self.started = started
+            self.submitted = submitted
+            self.withdrawn = withdrawn
+            self.responses = responses
+        }
     }
 
     /// Counts of answers to the victim questionnaire.

@@ -17,6 +17,8 @@ extension ReportStore {
         public var divided: [String: Int] = [:]
         /// (topic, evidence note, quote, quote role), in meeting order.
         public var notes: [(topic: String, evidence: String?, quote: String?, quoteRole: String?)] = []
+        /// topic → sentencers met (attendees) at the final meetings that recorded the topic.
+        public var metPerTopic: [String: Int] = [:]
 
         public init() {}
 
@@ -63,6 +65,17 @@ extension ReportStore {
             if !rating.isEmpty { figures.ratings[topic, default: [:]][rating] = try row.decode("n", as: Int.self) }
             figures.divided[topic, default: 0] += try row.decode("divided", as: Int.self)
         }
+        for row in try await database.query(
+            """
+            SELECT t.topic, sum(a.attendees)::bigint AS met
+            FROM sentencer_meeting_topic t JOIN sentencer_meeting m ON m.id = t.meeting_id
+            JOIN (SELECT meeting_id, sum(attendees) AS attendees FROM sentencer_meeting_attendance GROUP BY meeting_id) a
+              ON a.meeting_id = m.id
+            WHERE m.inspection_id = \(inspectionID) AND m.status = 'final' GROUP BY 1
+            """
+        ) {
+            figures.metPerTopic[try row.decode("topic")] = try row.decode("met", as: Int.self)
+        }
         figures.notes = try await database.query(
             """
             SELECT t.topic, t.evidence, t.quote, t.quote_role
@@ -91,6 +104,11 @@ public struct SentencersSection: Sendable {
         ("very_confident", "Very confident"), ("fairly_confident", "Fairly confident"), ("not_very_confident", "Not very confident"),
         ("not_at_all_confident", "Not at all confident"), ("no_view", "No view expressed"),
     ]
+
+    public init(figures: ReportStore.SentencerFigures, schedule: FormDefinition?) {
+        self.figures = figures
+        self.schedule = schedule
+    }
 
     public var meetings: Int { figures.meetingsByFormat.values.reduce(0, +) }
 
@@ -135,15 +153,30 @@ public struct SentencersSection: Sendable {
         )
     }
 
-    /// Notes and quotes by topic, for the page only (inspectors' own words, by role; not exported).
-    var notesByTopic: [(topic: String, items: [String])] {
+    /// The fewest sentencers met on a topic before any quote on it is shown.
+    public static let quotesNeedMet = 3
+
+    /// A quoted role as its group — judge, magistrate or legal adviser — never the role itself: "resident judge"
+    /// beside the court's name is one person.
+    static func roleGroup(_ role: String?) -> String {
+        switch role {
+        case "lay_magistrate", "bench_chair": "magistrate"
+        case "district_judge", "crown_court_judge", "resident_judge": "judge"
+        case "legal_adviser": "legal adviser"
+        default: "sentencer"
+        }
+    }
+
+    /// Notes and quotes by topic, for the page only (inspectors' own words; not exported). A quote carries only its
+    /// role group, and a topic shows quotes only when at least `quotesNeedMet` sentencers were met on it.
+    public var notesByTopic: [(topic: String, items: [String])] {
         (1...8).map { "t\($0)" }.compactMap { topic in
+            let quotesAllowed = (figures.metPerTopic[topic] ?? 0) >= Self.quotesNeedMet
             let items = figures.notes.filter { $0.topic == topic }.flatMap { note -> [String] in
                 var out: [String] = []
                 if let evidence = note.evidence, !evidence.isEmpty { out.append(evidence) }
-                if let quote = note.quote, !quote.isEmpty {
-                    let role = Self.roles.first { $0.0 == note.quoteRole }?.1 ?? "sentencer"
-                    out.append("“\(quote)” (\(role.lowercased()))")
+                if quotesAllowed, let quote = note.quote, !quote.isEmpty {
+                    out.append("“\(quote)” (\(Self.roleGroup(note.quoteRole)))")
                 }
                 return out
             }

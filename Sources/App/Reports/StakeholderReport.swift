@@ -18,67 +18,169 @@ public struct MeasuredQuestion: Sendable, Equatable {
     }
 }
 
-/// The victims section: links per provider, and per question the distribution and the % positive.
+/// The victims section: links per provider, and per question the distribution and the % positive — every figure
+/// one of a single set of protected figures (`ProtectedFigures`), so that no combination of them (a row against its
+/// total, a question against the number of responses) recovers a hidden one.
 public struct VictimsSection: Sendable, Equatable {
     public let providers: [ReportStore.ProviderLinks]
+    /// Responses held (the links table's total).
     public let responses: Int
+    /// The total of responses as shown: a count or `[c]`.
+    public let responsesValue: ReportValue
     public let questions: [MeasuredQuestion]
-    /// Free-text questions and how many answers each has (the text itself is never part of the report model).
-    public let freeText: [(id: String, label: String, answers: Int)]
+    /// Free-text questions, how many answers each has, and that count as it may be shown (the text itself is never
+    /// part of the report model).
+    public let freeText: [(id: String, label: String, answers: Int, shown: ReportValue)]
     public let rules: DisclosureRules
+    /// Per provider the shown links figures (issued, opened, started, submitted, withdrawn, responses), then the total row.
+    let linkRows: [[ReportValue]]
+    let linkTotals: [ReportValue]
 
     public static func == (lhs: VictimsSection, rhs: VictimsSection) -> Bool {
-        lhs.providers == rhs.providers && lhs.responses == rhs.responses && lhs.questions == rhs.questions
+        lhs.providers == rhs.providers && lhs.responses == rhs.responses && lhs.questions == rhs.questions && lhs.linkRows == rhs.linkRows
     }
 
-    /// Builds the section from raw counts, applying disclosure control to every figure.
+    /// Builds the section from raw counts, applying disclosure control to every figure together.
     public init(providers: [ReportStore.ProviderLinks], counts: ReportStore.VictimAnswerCounts, form: FormDefinition?, rules: DisclosureRules) {
         self.providers = providers
-        self.responses = counts.responses
         self.rules = rules
-        var questions: [MeasuredQuestion] = []
-        var freeText: [(id: String, label: String, answers: Int)] = []
+        var model = ProtectedFigures.Builder()
+        // Links: per provider five disjoint counts — never opened, opened but not started, started but not submitted,
+        // submitted and kept, withdrawn — so that "opened ≤ issued" and the like hold by construction; and responses.
+        var linkFigures: [[Int]] = []
+        var columnAtoms = Array(repeating: [Int](), count: 6)
+        var responseAtoms: [Int] = []
+        for p in providers {
+            let parts = [p.issued - p.opened, p.opened - p.started, p.started - p.submitted, p.submitted - p.withdrawn, p.withdrawn]
+            let values = [p.issued, p.opened, p.started, p.submitted, p.withdrawn]
+            var sums: [[Int]]
+            if parts.allSatisfy({ $0 >= 0 }) {
+                let funnel = model.atoms(5)
+                sums = (0..<5).map { Array(funnel[$0...]) }
+            } else {
+                // Counts that do not nest (a data fault): each its own count.
+                sums = model.atoms(5).map { [$0] }
+            }
+            let response = model.atom()
+            responseAtoms.append(response)
+            sums.append([response])
+            var row: [Int] = []
+            for (column, atoms) in sums.enumerated() {
+                row.append(model.figure(atoms, value: column < 5 ? values[column] : p.responses))
+                columnAtoms[column] += atoms
+            }
+            linkFigures.append(row)
+        }
+        let totalValues = (0..<6).map { column in linkFigures.indices.reduce(0) { $0 + model.figures[linkFigures[$1][column]].value } }
+        let totalFigures = (0..<6).map { model.figure(columnAtoms[$0], value: totalValues[$0], priority: 3) }
+        responses = totalValues[5]
+
+        // Questions: per single-answer question an atom per option and one for "no answer" (every response is in
+        // exactly one); per multiple-answer question the respondents and, per option, its count and the rest.
+        struct Pending {
+            let question: Forms.Question
+            let raw: [Int]
+            let options: [Int]
+            let base: Int?
+            let positive: Int?
+            let answered: Int
+        }
+        var pending: [Pending] = []
+        var freeTextFigures: [(id: String, label: String, answers: Int, figure: Int)] = []
         for question in form?.questions ?? [] {
+            let answered = counts.answered[question.id] ?? 0
             if question.type == .freeText {
-                freeText.append((question.id, question.label.text(.en), counts.answered[question.id] ?? 0))
+                let (a, none) = (model.atom(), model.atom())
+                model.equal(responseAtoms, [a, none])
+                freeTextFigures.append((question.id, question.label.text(.en), answered, model.figure([a], value: answered, priority: 1)))
                 continue
             }
             guard question.type.hasOptions else { continue }
             let byCode = counts.codes[question.id] ?? [:]
             let raw = question.options.map { byCode[$0.code] ?? 0 }
-            let positive = Set(question.options.indices.filter { question.options[$0].positive })
             let excluded = Set(question.options.indices.filter { question.options[$0].excludedFromBase })
-            let answered = counts.answered[question.id] ?? 0
-            let partition = question.type != .multipleChoice
-            questions.append(
-                MeasuredQuestion(
-                    id: question.id,
-                    label: question.label.text(.en),
-                    measure: question.measure,
-                    outcome: question.outcome,
-                    options: question.options.map { ($0.code, $0.label.text(.en)) },
-                    distribution: DisclosedDistribution(
-                        counts: raw,
-                        positive: question.measure == nil ? [] : positive,
-                        excluded: excluded,
-                        partition: partition,
-                        respondents: partition ? nil : answered,
-                        rules: rules
-                    ),
-                    answered: answered
+            if question.type == .multipleChoice {
+                let (a, none) = (model.atom(), model.atom())
+                model.equal(responseAtoms, [a, none])
+                let base = model.figure([a], value: answered, priority: 2)
+                let small = rules.isPrimary(answered)
+                let options = raw.map { count -> Int in
+                    let (chosen, rest) = (model.atom(), model.atom())
+                    model.equal([a], [chosen, rest])
+                    return model.figure([chosen], value: count, hideWith: base, forced: small)
+                }
+                pending.append(Pending(question: question, raw: raw, options: options, base: base, positive: Int?.none, answered: answered))
+                continue
+            }
+            let atoms = model.atoms(raw.count)
+            let none = model.atom()
+            model.equal(responseAtoms, atoms + [none])
+            let inBase = raw.indices.filter { !excluded.contains($0) }
+            let baseCount = inBase.reduce(0) { $0 + raw[$1] }
+            let base = model.figure(inBase.map { atoms[$0] }, value: baseCount, priority: 2)
+            let positiveIndexes = question.measure == nil ? [] : raw.indices.filter { question.options[$0].positive }
+            let positive =
+                positiveIndexes.isEmpty
+                ? nil
+                : model.figure(positiveIndexes.map { atoms[$0] }, value: positiveIndexes.reduce(0) { $0 + raw[$1] }, priority: 1, hideWith: base)
+            // No distribution at all for a base under the threshold: its zeros would give the answers away.
+            let small = rules.isPrimary(baseCount)
+            let options = raw.indices.map { model.figure([atoms[$0]], value: raw[$0], hideWith: small ? base : nil, forced: small) }
+            pending.append(Pending(question: question, raw: raw, options: options, base: base, positive: positive, answered: answered))
+        }
+
+        let protected = ProtectedFigures(model, rules: rules)
+        linkRows = linkFigures.map { $0.map(protected.value) }
+        linkTotals = totalFigures.map(protected.value)
+        responsesValue = linkTotals[5]
+        questions = pending.map { item in
+            let question = item.question
+            let excluded = Set(question.options.indices.filter { question.options[$0].excludedFromBase })
+            let baseShown = item.base.map(protected.isShown) ?? false
+            let baseCount = item.base.map { protected.figures[$0].value } ?? 0
+            let percents: [ReportValue] = item.options.enumerated().map { index, figure in
+                if question.type != .multipleChoice && excluded.contains(index) { return .notAvailable }
+                guard baseShown, protected.isShown(figure) else { return .suppressed }
+                return ReportValue.share(item.raw[index], of: baseCount, rules: rules)
+            }
+            let share = item.positive.map { figure in
+                PositiveShare(
+                    positive: protected.figures[figure].value,
+                    base: baseCount,
+                    rules: rules,
+                    withdrawn: !(baseShown && protected.isShown(figure)),
+                    baseWithdrawn: !baseShown
                 )
+            }
+            return MeasuredQuestion(
+                id: question.id,
+                label: question.label.text(.en),
+                measure: question.measure,
+                outcome: question.outcome,
+                options: question.options.map { ($0.code, $0.label.text(.en)) },
+                distribution: DisclosedDistribution(
+                    counts: item.options.map(protected.value),
+                    percents: percents,
+                    total: item.base.map(protected.value) ?? .notAvailable,
+                    positive: share
+                ),
+                answered: item.answered
             )
         }
-        self.questions = questions
-        self.freeText = freeText
+        freeText = freeTextFigures.map { ($0.id, $0.label, $0.answers, protected.value($0.figure)) }
     }
 
     /// The questions with a % positive measure.
     public var measured: [MeasuredQuestion] { questions.filter { $0.distribution.positive != nil } }
 
-    /// `victims_links`: per provider, links and responses and the response rate (responses ÷ links issued).
+    /// `victims_links`: per provider, links and responses and the response rate (responses ÷ links issued), then
+    /// the total over providers. A rate is shown only where both its numbers are.
     public var linksTable: ReportTable {
-        ReportTable(
+        func rate(_ row: [ReportValue]) -> ReportValue {
+            guard case .count(let issued) = row[0], case .count(let responses) = row[5] else { return .suppressed }
+            return issued == 0 ? .notAvailable : .share(responses, of: issued, rules: rules)
+        }
+        return ReportTable(
             name: "victims_links",
             caption: "Questionnaire links and responses by provider",
             columns: [
@@ -86,14 +188,13 @@ public struct VictimsSection: Sendable, Equatable {
                 ("links_submitted", "Submitted online"), ("links_withdrawn", "Withdrawn"), ("responses", "Responses (online and paper)"),
                 ("response_rate", "Response rate"),
             ],
-            rows: providers.map { p in
-                [
-                    .text(p.name), .count(p.issued), .count(p.opened), .count(p.started), .count(p.submitted), .count(p.withdrawn),
-                    .count(p.responses), p.issued == 0 ? .notAvailable : .share(p.responses, of: p.issued, rules: rules),
-                ]
-            }
+            rows: zip(providers, linkRows).map { p, row in [.text(p.name)] + row + [rate(row)] }
+                + (providers.isEmpty ? [] : [[.text(Self.allProviders)] + linkTotals + [rate(linkTotals)]])
         )
     }
+
+    /// The name of the links table's total row.
+    public static let allProviders = "All providers"
 
     /// `victims_measures`: per measured question, the base, % positive and its Wilson 95% interval.
     public var measuresTable: ReportTable {
