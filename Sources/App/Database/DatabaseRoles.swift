@@ -66,6 +66,8 @@ public enum DatabaseRoles {
         "rate_limit_hit": .readWrite,
         "paper_return": [.select, .insert],
         "victim_free_text_review": .readWrite,
+        // Every revision of a review is kept (issue 19): added, never changed; deleted with its review (ON DELETE CASCADE).
+        "victim_free_text_review_revision": [.select, .insert],
         // Sentencer meetings.
         "sentencer_meeting": [.select, .insert, .update],
         "sentencer_meeting_attendance": [.select, .insert, .delete],
