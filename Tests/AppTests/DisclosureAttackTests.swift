@@ -27,10 +27,11 @@ struct DisclosureAttackTests {
         arguments: [(1, 10), (2, 10), (3, 10), (4, 10), (5, 10), (6, 10), (7, 2), (8, 100)] as [(UInt64, Int)]
     )
     func attack(seed: UInt64, threshold: Int) async throws {
-        try await TestApp.run(configure: {
+        let configure: (inout AppConfiguration) -> Void = {
             $0.reportSuppressBelow = threshold
             $0.reportLowReliabilityBelow = max(30, threshold)
-        }) { client, app in
+        }
+        try await TestApp.run(configure: configure) { client, app in
             var random = AttackRandom(seed: seed)
             let data = try await AttackData.make(app, random: &random)
             let admin = try await app.signedIn(client, as: .admin)
