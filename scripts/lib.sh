@@ -40,3 +40,19 @@ sv_wait_for_health() {
     echo "$(basename "$0"): the server at $1 did not become healthy" >&2
     return 1
 }
+
+# sv_database_roles BIN ADMIN_URL DB: creates database DB with its two roles (sv_DB_owner, which owns it and runs
+# migrations, and sv_DB_service, which serve runs as) from the statements `migrate --print-roles` prints, as the README
+# tells an operator to; then migrates as the owner, which grants the service role its privileges. ADMIN_URL is a
+# superuser's connection string to the `postgres` database. Prints two lines: the owner's connection string, then the
+# service role's.
+sv_database_roles() {
+    local bin=$1 admin=$2 db=$3 owner="sv_${3}_owner" service="sv_${3}_service" owner_url service_url
+    "$bin" migrate --print-roles --owner-role "$owner" --service-role "$service" --database "$db" \
+        | psql -qX -v ON_ERROR_STOP=1 "$admin" >/dev/null
+    # In a libpq keyword string the last setting of a keyword wins.
+    owner_url="${admin/dbname=postgres/dbname=$db} user=$owner"
+    service_url="${admin/dbname=postgres/dbname=$db} user=$service"
+    DATABASE_OWNER_URL="$owner_url" DATABASE_URL="$service_url" LOG_LEVEL=warning "$bin" migrate >/dev/null
+    printf '%s\n%s\n' "$owner_url" "$service_url"
+}

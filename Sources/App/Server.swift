@@ -19,21 +19,28 @@ public enum Server {
         let linkSecrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
         let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
+        // The owner's pool (one connection): migrations, and the owner's maintenance; nothing a request does.
+        let ownerClient = setup.ownerConnectionString.map { ownerPool($0, configuration: configuration, logger: logger) }
         // Reports may read from a standby through a second pool; everything else, and every write, uses `client`.
         let reportClient = configuration.reportDatabaseURL.map {
             PostgresClient(configuration: configuration.postgres(connectionString: $0), logger: logger)
         }
         do {
-            try await prepareSchema(migrator, client: client, autoMigrate: configuration.autoMigrate, logger: logger)
+            // Refused before anything is changed, and checked again once migrations have made the tables.
+            try await DatabaseRoles.checkServiceRole(client, allow: configuration.allowPrivilegedRole, logger: logger)
+            try await prepareSchema(migrator, client: client, owner: ownerClient, autoMigrate: configuration.autoMigrate, logger: logger)
+            try await DatabaseRoles.checkServiceRole(client, allow: configuration.allowPrivilegedRole, logger: logger)
             let forms = try await FormVersionStore(database: client).loadChecked(directory: configuration.formsDirectory)
-            // Drafts saved in clear before the ballot box (migration 0070) are sealed before anything is served.
-            let sealed = try await BallotBox(database: client, secrets: linkSecrets).sealUnsealedDrafts()
+            // Drafts saved in clear before the ballot box (migration 0070) are sealed before anything is served (by the
+            // owner when there is one: the clear table is dropped).
+            let sealed = try await BallotBox(database: ownerClient ?? client, secrets: linkSecrets).sealUnsealedDrafts()
             if sealed > 0 { logger.notice("drafts saved before the ballot box sealed", metadata: ["drafts": "\(sealed)"]) }
             try await sayHowToCreateTheFirstAdministrator(client, configuration: configuration, logger: logger)
             let dependencies = AppDependencies(
                 configuration: configuration,
                 database: client,
                 reportDatabase: reportClient,
+                ownerDatabase: ownerClient,
                 templates: templates,
                 forms: forms,
                 linkSecrets: linkSecrets,
@@ -46,10 +53,21 @@ public enum Server {
         } catch {
             await client.shutdown()
             await reportClient?.shutdown()
+            await ownerClient?.shutdown()
             setup.finish(logger: logger)
             throw error
         }
+        await ownerClient?.shutdown()
         setup.finish(logger: logger)
+    }
+
+    /// A one-connection pool for the owner role.
+    static func ownerPool(_ connectionString: String, configuration: AppConfiguration, logger: Logger) -> PostgresClient {
+        var settings = configuration.postgres(connectionString: connectionString)
+        settings.poolSize = 1
+        // Migrations may take longer than a request's statement timeout.
+        settings.statementTimeout = nil
+        return PostgresClient(configuration: settings, logger: logger)
     }
 
     /// With no staff account yet, nobody can sign in: say (once, at start-up, on standard error and in the log) the
@@ -69,11 +87,14 @@ public enum Server {
         )
     }
 
-    /// Applies pending migrations (or, with `statusOnly`, lists them) and returns lines to print.
+    /// Applies pending migrations (or, with `statusOnly`, lists them) and returns lines to print. Migrations run as
+    /// the owner (`DATABASE_OWNER_URL`, or the embedded cluster's owner role) when there is one, which then grants the
+    /// service role (`DATABASE_URL`'s) its privileges; otherwise through `DATABASE_URL` itself.
     public static func migrate(_ configuration: AppConfiguration, statusOnly: Bool, logger: Logger) async throws -> [String] {
         let migrator = try Migrator(directory: configuration.sqlDirectory)
         let setup = try await DatabaseSetup.resolve(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
+        let ownerClient = setup.ownerConnectionString.map { ownerPool($0, configuration: configuration, logger: logger) }
         defer { setup.finish(logger: logger) }
         do {
             let lines: [String]
@@ -83,15 +104,28 @@ public enum Server {
                     migrator.migrations.filter { status.applied.contains($0.version) }.map { "applied  \($0.fileName)" }
                     + status.pending.map { "pending  \($0.fileName)" }
             } else {
-                let applied = try await migrator.migrate(client, logger: logger)
-                lines = applied.isEmpty ? ["the database is up to date"] : applied.map { "applied  \($0)" }
+                let serviceRole = try await grantee(service: client, owner: ownerClient)
+                let applied = try await migrator.migrate(ownerClient ?? client, logger: logger, grantingTo: serviceRole)
+                lines =
+                    (applied.isEmpty ? ["the database is up to date"] : applied.map { "applied  \($0)" })
+                    + (serviceRole.map { ["granted the service role \($0) its privileges"] } ?? [])
             }
             await client.shutdown()
+            await ownerClient?.shutdown()
             return lines
         } catch {
             await client.shutdown()
+            await ownerClient?.shutdown()
             throw error
         }
+    }
+
+    /// The service role to grant privileges to: the role of `service` when an owner's pool is given and connects as
+    /// another role; nil otherwise (a single role needs no grants).
+    static func grantee(service: PostgresClient, owner: PostgresClient?) async throws -> String? {
+        guard let owner else { return nil }
+        let serviceRole = try await DatabaseRoles.currentRole(service)
+        return try await DatabaseRoles.currentRole(owner) == serviceRole ? nil : serviceRole
     }
 
     /// Checks form definitions (files, or directories of `.yaml` files); with `againstDatabase`, also compares them with
@@ -120,10 +154,18 @@ public enum Server {
         }
     }
 
-    /// With `autoMigrate`, applies pending migrations; otherwise refuses to start on an outdated schema.
-    static func prepareSchema(_ migrator: Migrator, client: PostgresClient, autoMigrate: Bool, logger: Logger) async throws {
+    /// With `autoMigrate`, applies pending migrations (as `owner` when given, then granting `client`'s role its
+    /// privileges); otherwise refuses to start on an outdated schema.
+    static func prepareSchema(
+        _ migrator: Migrator,
+        client: PostgresClient,
+        owner: PostgresClient? = nil,
+        autoMigrate: Bool,
+        logger: Logger
+    ) async throws {
         if autoMigrate {
-            try await migrator.migrate(client, logger: logger)
+            let serviceRole = try await grantee(service: client, owner: owner)
+            try await migrator.migrate(owner ?? client, logger: logger, grantingTo: serviceRole)
             return
         }
         let status = try await migrator.status(client)

@@ -59,9 +59,14 @@ public struct TestDatabase: Sendable {
         )
     }
 
-    /// Drops the schema and everything in it.
+    /// Drops the schema and everything in it, then the roles a test made for it (`<schema>_svc`, `<schema>_own`).
     public func drop() async throws {
-        try await Self.withAdmin(connectionString) { admin in try await admin.execute("DROP SCHEMA \(identifier: schema) CASCADE") }
+        try await Self.withAdmin(connectionString) { admin in
+            try await admin.execute("DROP SCHEMA \(identifier: schema) CASCADE")
+            for role in [schema + "_svc", schema + "_own"] {
+                _ = try? await admin.execute("DROP ROLE IF EXISTS \(identifier: role)")
+            }
+        }
     }
 
     /// A one-connection pool on the cluster's default schema, shut down after `body`.

@@ -19,10 +19,10 @@ struct LoadSheddingTests {
             let limit = app.dependencies.requestLimit
             // Hold the pool's only connection: the first request is admitted and waits for it.
             let (release, releasing) = AsyncStream<Void>.makeStream()
-            let holder = Task { try await app.db.withConnection { _ in for await _ in release { break } } }
-            while app.db.statistics.inUse < 1 { await Task.yield() }
+            let holder = Task { try await app.servicePool.withConnection { _ in for await _ in release { break } } }
+            while app.servicePool.statistics.inUse < 1 { await Task.yield() }
             async let first = client.execute(uri: "/q/\(links[0].token)", method: .get) { $0.status }
-            while app.db.statistics.waiting < 1 { await Task.yield() }
+            while app.servicePool.statistics.waiting < 1 { await Task.yield() }
             #expect(limit.current == 1)
             // Without shedding this request would wait for the connection too, until the pool's acquire timeout.
             try await client.execute(uri: "/q/\(links[1].token)", method: .get) { response in
@@ -37,11 +37,11 @@ struct LoadSheddingTests {
             }
             #expect(limit.shed == 1)
             // The operator sees it: the shed counter moved and the in-flight gauge shows the held request.
-            let scrape = app.dependencies.metrics.render(pool: app.db.statistics, requests: limit)
+            let scrape = app.dependencies.metrics.render(pool: app.servicePool.statistics, requests: limit)
             #expect(scrape.contains("http_requests_shed_total 1\n"))
             #expect(scrape.contains("http_requests_in_flight 1.0\n") || scrape.contains("http_requests_in_flight 1\n"))
             #expect(scrape.contains("http_requests_in_flight_limit 1"))
-            #expect(app.db.statistics.timeouts == 0, "the 503 came from shedding, not from waiting for the pool")
+            #expect(app.servicePool.statistics.timeouts == 0, "the 503 came from shedding, not from waiting for the pool")
             releasing.finish()
             try await holder.value
             #expect(try await first == .ok)
@@ -67,14 +67,15 @@ struct LoadSheddingTests {
         try await TestApp.run(poolSize: 1, acquireTimeout: .milliseconds(100)) { client, app in
             let fixtures = try await Fixtures.make(app.db)
             let link = try #require(try await fixtures.issue(app).first)
-            try await app.db.withConnection { _ in
+            // The application's own pool (the service role's), not the owner's that fixtures use.
+            try await app.servicePool.withConnection { _ in
                 try await client.execute(uri: "/q/\(link.token)", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)
                     #expect(response.headers[.retryAfter] == "5")
                     #expect(response.text.contains("Nothing you have already submitted has been lost"))
                 }
             }
-            #expect(app.db.statistics.timeouts == 1)
+            #expect(app.servicePool.statistics.timeouts == 1)
         }
     }
 }

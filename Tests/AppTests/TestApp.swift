@@ -16,13 +16,20 @@ let projectRoot: String = {
 }()
 
 /// A migrated schema of its own and the application built on it, driven through Hummingbird's test client.
+///
+/// As in production (issue 18), the application connects as a service role of its own that owns nothing and holds
+/// only `DatabaseRoles.tables`' privileges, so every test through the app also shows those privileges suffice;
+/// `db`, for the tests' own fixtures and checks, connects as the schema's owner.
 struct TestApp {
     let dependencies: AppDependencies
     let database: TestDatabase
     /// The application's clock: starts at a fixed time and moves only when a test moves it.
     let clock: TestClock
+    /// The owner's pool (the test cluster's superuser), for fixtures and for looking at what the app wrote.
+    let db: PostgresClient
 
-    var db: PostgresClient { dependencies.database }
+    /// The pool the application itself uses, as the service role.
+    var servicePool: PostgresClient { dependencies.database }
     var accounts: Accounts { dependencies.accounts }
 
     /// Builds the app on a fresh, migrated schema and runs `body` with a router-level test client. Bcrypt runs at
@@ -39,6 +46,8 @@ struct TestApp {
         try await withTestDatabase(poolSize: poolSize, acquireTimeout: acquireTimeout) { client, database in
             try await Migrator(directory: projectRoot + "/sql").migrate(client, logger: quietLogger)
             try await BallotBox(database: client, secrets: testLinkSecrets).sealUnsealedDrafts()
+            try await database.createServiceRole()
+            let service = database.client(role: database.serviceRole, poolSize: poolSize, acquireTimeout: acquireTimeout)
             var configuration = AppConfiguration()
             configuration.sqlDirectory = projectRoot + "/sql"
             configuration.formsDirectory = projectRoot + "/forms"
@@ -50,8 +59,9 @@ struct TestApp {
             let reportClient = reportDatabase?(database)
             let dependencies = AppDependencies(
                 configuration: configuration,
-                database: client,
+                database: service,
                 reportDatabase: reportClient,
+                ownerDatabase: client,
                 templates: try await Templates(directory: configuration.templatesDirectory),
                 forms: try FormRegistry.load(directory: configuration.formsDirectory),
                 linkSecrets: testLinkSecrets,
@@ -61,14 +71,16 @@ struct TestApp {
                 now: { clock.now }
             )
             let app = Application(router: buildRouter(dependencies), logger: quietLogger)
-            let testApp = TestApp(dependencies: dependencies, database: database, clock: clock)
+            let testApp = TestApp(dependencies: dependencies, database: database, clock: clock, db: client)
             do {
                 try await app.test(.router) { client in try await body(client, testApp) }
             } catch {
                 await reportClient?.shutdown()
+                await service.shutdown()
                 throw error
             }
             await reportClient?.shutdown()
+            await service.shutdown()
         }
     }
 }

@@ -30,9 +30,10 @@ def instances():
 
 
 def psql(sql):
-    return subprocess.run(
-        ["psql", "-qAtX", os.environ["DATABASE_URL"], "-c", sql], check=True, capture_output=True, text=True
-    ).stdout.strip()
+    """Runs the test's own SQL (fixtures, clean-up, checks) as the database's owner when scripts/test gives one: the
+    servers' service role may not delete everything a test clears away."""
+    url = os.environ.get("DATABASE_OWNER_URL") or os.environ["DATABASE_URL"]
+    return subprocess.run(["psql", "-qAtX", url, "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def cli(*args, stdin=None):

@@ -27,7 +27,13 @@ public struct AccountsCommandLine: Sendable {
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
         defer { setup.finish(logger: logger) }
         do {
-            try await Server.prepareSchema(migrator, client: client, autoMigrate: configuration.autoMigrate, logger: logger)
+            try await setup.prepareSchema(
+                migrator,
+                client: client,
+                configuration: configuration,
+                autoMigrate: configuration.autoMigrate,
+                logger: logger
+            )
             let accounts = Accounts(
                 configuration: configuration,
                 database: client,

@@ -21,7 +21,12 @@ public struct BallotBox: Sendable {
     /// AES-GCM's nonce and tag around the ciphertext.
     static let sealOverhead = 12 + 16
 
-    public init(database: PostgresClient, secrets: LinkSecrets) {
+    /// The owner's pool for `VACUUM FULL` of the released copies (only a table's owner may vacuum it); nil uses
+    /// `database`, and when that role is not the owner the rewrite is skipped with a notice (issue 18).
+    let maintenance: PostgresClient?
+
+    public init(database: PostgresClient, secrets: LinkSecrets, maintenance: PostgresClient? = nil) {
+        self.maintenance = maintenance
         self.database = database
         self.secrets = secrets
     }
@@ -171,7 +176,17 @@ public struct BallotBox: Sendable {
     /// itself for a moment, so it waits at most a second for submissions in flight and otherwise falls back to VACUUM
     /// (the next release tries again).
     func reclaim(logger: Logger?) async throws {
-        try await database.withConnection { connection in
+        try await (maintenance ?? database).withConnection { connection in
+            // PostgreSQL skips VACUUM of a table the role does not own, with only a warning: say so instead.
+            let owner = try await connection.query(
+                "SELECT pg_has_role(current_user, relowner, 'USAGE') AS owns FROM pg_class WHERE oid = 'sealed_response'::regclass"
+            )
+            guard try owner.first?.decode("owns", as: Bool.self) == true else {
+                logger?.notice(
+                    "sealed copies' space not rewritten: VACUUM FULL needs the owner role; set DATABASE_OWNER_URL for serve, or run VACUUM FULL sealed_response as the owner once the window has closed"
+                )
+                return
+            }
             try await connection.execute("SET lock_timeout = '1s'")
             do {
                 try await connection.execute("VACUUM FULL sealed_response")

@@ -19,7 +19,13 @@ public enum SubmissionBenchmark {
         postgres.poolSize = 8
         let client = PostgresClient(configuration: postgres, logger: logger)
         do {
-            try await Migrator(directory: configuration.sqlDirectory).migrate(client, logger: logger)
+            try await setup.prepareSchema(
+                Migrator(directory: configuration.sqlDirectory),
+                client: client,
+                configuration: configuration,
+                autoMigrate: true,
+                logger: logger
+            )
             let (inspection, provider) = try await DemoData.demoInspection(client)
             let invitations = InvitationStore(database: client, secrets: secrets)
             let sessions = VictimSessionStore(database: client)

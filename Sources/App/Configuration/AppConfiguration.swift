@@ -8,8 +8,8 @@ import Postgres
 /// does not parse stops the command with one line naming the variable and what it expects.
 ///
 /// Staff accounts (issue 4) add:
-/// - `COOKIE_SECURE` (shared with the victims' pages, default `false`): the staff session cookie is Secure too;
-///   set `true` wherever the service is served over HTTPS.
+/// - `COOKIE_SECURE` (shared with the victims' pages): cookies are Secure whenever `PUBLIC_BASE_URL` is https, and
+///   this setting only changes that when given (`false` turns it off explicitly, for example behind a test proxy).
 /// - `SESSION_IDLE_TIMEOUT` (seconds, default 1800): a staff session unused this long ends (60 to 86400).
 /// - `SESSION_ABSOLUTE_TIMEOUT` (seconds, default 43200): a staff session this old ends however busy (300 to 604800).
 /// - `BCRYPT_COST` (default 12): bcrypt cost for staff passwords, 12 to 16; lower values are refused.
@@ -27,6 +27,13 @@ import Postgres
 /// - `MAX_CONCURRENT_REQUESTS` (default four per pooled connection, 1 to 100000): requests handled at once; one more
 ///   is answered 503 "please try again" at once instead of queueing (issue 10). `/healthz` and `/assets` are not counted.
 ///
+/// Least privilege (issue 18) adds:
+/// - `DATABASE_OWNER_URL` (optional): the owner role's connection string, used only to migrate (and grant the
+///   service role its privileges) and for the owner's maintenance (`VACUUM FULL` of released sealed answers); every
+///   other statement runs through `DATABASE_URL`, the service role.
+/// - `DATABASE_ALLOW_PRIVILEGED_ROLE` (default `false`): lets `serve` run as a role that owns tables or can bypass the
+///   triggers, for development only.
+///
 /// Metrics (issue 11) add:
 /// - `METRICS_TOKEN` (unset by default: no metrics endpoint, `/metrics` is a 404 like any unknown page): turns on
 ///   `GET /metrics` (Prometheus text format) for requests with `Authorization: Bearer METRICS_TOKEN`; anything else
@@ -43,6 +50,11 @@ public struct AppConfiguration: Sendable {
     public var port = 8080
     /// libpq connection string or URI; empty means PG* variables, or the embedded cluster when none is set.
     public var databaseURL = ""
+    /// `DATABASE_OWNER_URL`: the owner role's connection, for migrations and the owner's maintenance only; nil means
+    /// migrations run through `databaseURL` (a single role, which `serve` refuses unless `allowPrivilegedRole`).
+    public var ownerDatabaseURL: String?
+    /// `DATABASE_ALLOW_PRIVILEGED_ROLE`: serve even when the service's role owns tables or can bypass the triggers.
+    public var allowPrivilegedRole = false
     /// `REPORT_DATABASE_URL`: when set, the report pages' reads use a second pool on this connection string (for
     /// example a standby with `target_session_attrs=prefer-standby`); what they write stays on the main pool.
     public var reportDatabaseURL: String?
@@ -65,8 +77,18 @@ public struct AppConfiguration: Sendable {
     public var publicDirectory = "Public"
     /// The service's address as victims type it, for links and letters (`PUBLIC_BASE_URL`); defaults to http://HOST:PORT.
     public var publicBaseURL: String?
-    /// Marks cookies Secure (sent over HTTPS only). Set true wherever the service is served over HTTPS.
-    public var cookieSecure = false
+    /// `COOKIE_SECURE` when it was given; nil follows `PUBLIC_BASE_URL`.
+    public var cookieSecureSetting: Bool?
+    /// Whether `PUBLIC_BASE_URL` is an https address.
+    public var servedOverHTTPS: Bool { publicBaseURL?.lowercased().hasPrefix("https://") ?? false }
+    /// Marks cookies Secure (sent over HTTPS only): on whenever `PUBLIC_BASE_URL` is https, unless `COOKIE_SECURE`
+    /// explicitly says otherwise. Setting it records an explicit choice.
+    public var cookieSecure: Bool {
+        get { cookieSecureSetting ?? servedOverHTTPS }
+        set { cookieSecureSetting = newValue }
+    }
+    /// `Strict-Transport-Security` on every response, whenever the service is served over https.
+    public var sendsHSTS: Bool { servedOverHTTPS }
 
     // Staff accounts.
     public var sessionIdleTimeout: Duration = .seconds(30 * 60)
@@ -156,6 +178,15 @@ public struct AppConfiguration: Sendable {
             }
             databaseURL = value
         }
+        if let value = text("DATABASE_OWNER_URL") {
+            do {
+                try PostgresConfiguration.validate(connectionString: value)
+            } catch {
+                throw Invalid(description: "DATABASE_OWNER_URL is \(error.message)")
+            }
+            ownerDatabaseURL = value
+        }
+        if let value = try boolean("DATABASE_ALLOW_PRIVILEGED_ROLE") { allowPrivilegedRole = value }
         if let value = text("REPORT_DATABASE_URL") {
             do {
                 try PostgresConfiguration.validate(connectionString: value)
@@ -177,7 +208,7 @@ public struct AppConfiguration: Sendable {
             }
             logLevel = level
         }
-        if let value = try boolean("COOKIE_SECURE") { cookieSecure = value }
+        if let value = try boolean("COOKIE_SECURE") { cookieSecureSetting = value }
         if let value = text("PUBLIC_BASE_URL") {
             guard let url = URL(string: value), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.query == nil else {
                 throw Invalid(description: "PUBLIC_BASE_URL must be an http or https address such as https://views.example.gov.uk, not '\(value)'")

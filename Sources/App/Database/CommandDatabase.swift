@@ -16,7 +16,13 @@ public enum CommandDatabase {
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
         defer { setup.finish(logger: logger) }
         do {
-            try await Server.prepareSchema(migrator, client: client, autoMigrate: configuration.autoMigrate, logger: logger)
+            try await setup.prepareSchema(
+                migrator,
+                client: client,
+                configuration: configuration,
+                autoMigrate: configuration.autoMigrate,
+                logger: logger
+            )
             let result = try await body(client)
             await client.shutdown()
             return result

@@ -12,7 +12,17 @@ public struct DatabaseSetup: Sendable {
     }
 
     public let source: Source
+    /// The service role's connection: every statement of serve and the commands.
     public let connectionString: String
+    /// The owner role's connection, for migrations (and the owner's maintenance); nil when none was given, and
+    /// migrations then run through `connectionString`.
+    public let ownerConnectionString: String?
+
+    init(source: Source, connectionString: String, ownerConnectionString: String? = nil) {
+        self.source = source
+        self.connectionString = connectionString
+        self.ownerConnectionString = ownerConnectionString
+    }
 
     /// Picks the database: `DATABASE_URL` if set, else the `PG*` variables if any locate a server, else the embedded
     /// cluster, which is created and started when it is not already running.
@@ -22,14 +32,63 @@ public struct DatabaseSetup: Sendable {
         logger: Logger
     ) async throws -> DatabaseSetup {
         if !configuration.databaseURL.isEmpty {
-            return DatabaseSetup(source: .configured, connectionString: configuration.databaseURL)
+            return DatabaseSetup(
+                source: .configured,
+                connectionString: configuration.databaseURL,
+                ownerConnectionString: configuration.ownerDatabaseURL
+            )
         }
         if AppConfiguration.libpqLocationVariables.contains(where: { environment[$0]?.isEmpty == false }) {
-            return DatabaseSetup(source: .configured, connectionString: "")
+            return DatabaseSetup(source: .configured, connectionString: "", ownerConnectionString: configuration.ownerDatabaseURL)
         }
         let cluster = try EmbeddedCluster(dataDirectory: configuration.dataDirectory + "/postgres")
         let started = try await startEmbedded(cluster, logger: logger)
-        return DatabaseSetup(source: .embedded(cluster, startedHere: started), connectionString: cluster.connectionString)
+        // A database created before the two roles (issue 18) belongs to postgres, whose tables the owner role cannot
+        // migrate: the superuser stays its owner, and the service still runs as the service role.
+        let owner = try await databaseOwner(cluster)
+        return DatabaseSetup(
+            source: .embedded(cluster, startedHere: started),
+            connectionString: cluster.connectionString(role: DatabaseRoles.defaultServiceRole),
+            ownerConnectionString: cluster.connectionString(role: owner)
+        )
+    }
+
+    /// The role that owns the embedded cluster's application database.
+    static func databaseOwner(_ cluster: EmbeddedCluster) async throws -> String {
+        let client = PostgresClient(
+            configuration: PostgresConfiguration(connectionString: cluster.connectionString(database: "postgres"), poolSize: 1),
+            logger: Logger(label: "embedded")
+        )
+        do {
+            let rows = try await client.query(
+                "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = \(cluster.databaseName)"
+            )
+            await client.shutdown()
+            return try rows.first?.decode("owner", as: String.self) ?? "postgres"
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Migrates (with `autoMigrate`) or checks the schema as `serve` does: migrations as the owner role when this
+    /// setup has one (a one-connection pool, closed again before returning), which then grants `client`'s role the
+    /// service's privileges; otherwise through `client`.
+    public func prepareSchema(
+        _ migrator: Migrator,
+        client: PostgresClient,
+        configuration: AppConfiguration,
+        autoMigrate: Bool,
+        logger: Logger
+    ) async throws {
+        let owner = ownerConnectionString.map { Server.ownerPool($0, configuration: configuration, logger: logger) }
+        do {
+            try await Server.prepareSchema(migrator, client: client, owner: owner, autoMigrate: autoMigrate, logger: logger)
+        } catch {
+            await owner?.shutdown()
+            throw error
+        }
+        await owner?.shutdown()
     }
 
     /// Stops the embedded cluster if this process started it.
@@ -60,10 +119,22 @@ public struct DatabaseSetup: Sendable {
         let postgres = PostgresConfiguration(connectionString: cluster.connectionString(database: "postgres"), poolSize: 1)
         let client = PostgresClient(configuration: postgres, logger: logger)
         do {
+            // The two roles (issue 18): trust authentication over the cluster's private socket, no passwords.
+            for role in [DatabaseRoles.defaultOwnerRole, DatabaseRoles.defaultServiceRole] {
+                let present = try await client.query("SELECT 1 FROM pg_roles WHERE rolname = \(role)")
+                guard present.isEmpty else { continue }
+                do {
+                    try await client.execute("CREATE ROLE \(identifier: role) LOGIN")
+                } catch let error as PostgresError where error.code == SQLState("42710") || error.code == SQLState("23505") {
+                    // Created by another command at the same moment.
+                }
+            }
             let existing = try await client.query("SELECT 1 FROM pg_database WHERE datname = \(cluster.databaseName)")
             if existing.isEmpty {
                 do {
-                    try await client.execute("CREATE DATABASE \(identifier: cluster.databaseName)")
+                    try await client.execute(
+                        "CREATE DATABASE \(identifier: cluster.databaseName) OWNER \(identifier: DatabaseRoles.defaultOwnerRole)"
+                    )
                 } catch let error as PostgresError where error.code == SQLState("42P04") {
                     // Created by another command at the same moment.
                 }

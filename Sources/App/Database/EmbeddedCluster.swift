@@ -79,8 +79,14 @@ public struct EmbeddedCluster: Sendable {
         }
     }
 
-    /// A libpq connection string for the cluster's application database.
+    /// A libpq connection string for the cluster's application database, as its superuser (`postgres`): what
+    /// `db start` prints, for administration, `psql` and `pg_dump`. The service never uses it.
     public var connectionString: String { connectionString(database: databaseName) }
+
+    /// The application database as `role` (the owner role for migrations, the service role for everything else).
+    public func connectionString(role: String) -> String {
+        "host='\(socketDirectory)' port=5432 user=\(role) dbname=\(databaseName)"
+    }
 
     func connectionString(database: String) -> String {
         "host='\(socketDirectory)' port=5432 user=postgres dbname=\(database)"

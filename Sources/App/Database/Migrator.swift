@@ -59,9 +59,10 @@ public struct Migrator: Sendable {
     }
 
     /// Applies pending migrations and returns the files applied. Nothing is applied when any applied file has
-    /// changed or the database has a version this build does not know.
+    /// changed or the database has a version this build does not know. With `serviceRole`, then grants that role
+    /// the service's privileges (`DatabaseRoles`), still under the lock: concurrent GRANTs on one table can fail.
     @discardableResult
-    public func migrate(_ client: PostgresClient, logger: Logger) async throws -> [String] {
+    public func migrate(_ client: PostgresClient, logger: Logger, grantingTo serviceRole: String? = nil) async throws -> [String] {
         try await client.withConnection { connection in
             // Wait for another instance's migrations by polling, not in one blocking statement: a long migration must
             // not make the waiting instances fail on statement_timeout.
@@ -77,6 +78,19 @@ public struct Migrator: Sendable {
                     try await apply(migration, on: connection)
                     logger.info("migration applied", metadata: ["migration.file": "\(migration.fileName)"])
                     done.append(migration.fileName)
+                }
+                if let serviceRole {
+                    try await connection.execute("BEGIN")
+                    do {
+                        for statement in DatabaseRoles.grantStatements(role: serviceRole) {
+                            try await connection.execute(PostgresQuery(unsafeSQL: statement))
+                        }
+                        try await connection.execute("COMMIT")
+                    } catch {
+                        _ = try? await connection.execute("ROLLBACK")
+                        throw error
+                    }
+                    logger.debug("service role granted its privileges", metadata: ["db.service_role": "\(serviceRole)"])
                 }
                 try await connection.execute("SELECT pg_advisory_unlock(\(Int32(Self.lockKey)), hashtext(current_schema()))")
                 return done
@@ -95,18 +109,22 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// Creates the bookkeeping table, reads what is applied and checks it against the files.
+    /// Creates the bookkeeping table if missing, reads what is applied and checks it against the files.
     private func prepare(_ connection: PostgresConnection) async throws -> [Int: String] {
-        try await connection.execute(
-            """
-            CREATE TABLE IF NOT EXISTS schema_migration (
-                version integer PRIMARY KEY,
-                file_name text NOT NULL,
-                sha256 text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
+        // Only when missing: the service role, which may read the table but create nothing, checks the schema too.
+        let present = try await connection.query("SELECT to_regclass('schema_migration') IS NOT NULL AS present")
+        if try !present[0].decode("present", as: Bool.self) {
+            try await connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migration (
+                    version integer PRIMARY KEY,
+                    file_name text NOT NULL,
+                    sha256 text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """
             )
-            """
-        )
+        }
         var applied: [Int: String] = [:]
         for row in try await connection.query("SELECT version, file_name, sha256 FROM schema_migration ORDER BY version") {
             applied[try row.decode("version")] = try row.decode("sha256", as: String.self)
@@ -149,7 +167,10 @@ public struct Migrator: Sendable {
             _ = try? await connection.execute("ROLLBACK")
             if let error = error as? PostgresError {
                 let position = error.message.isEmpty ? "" : ": \(error.message)"
-                throw Failure(description: "\(migration.fileName) failed and was rolled back (SQLSTATE \(error.code))\(position)")
+                let hint =
+                    error.code == .insufficientPrivilege
+                    ? "; the role connected may not change the schema: run migrations as the owner role (DATABASE_OWNER_URL)" : ""
+                throw Failure(description: "\(migration.fileName) failed and was rolled back (SQLSTATE \(error.code))\(position)\(hint)")
             }
             throw error
         }

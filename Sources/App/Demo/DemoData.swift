@@ -18,7 +18,13 @@ public enum DemoData {
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
         defer { setup.finish(logger: logger) }
         do {
-            try await Migrator(directory: configuration.sqlDirectory).migrate(client, logger: logger)
+            try await setup.prepareSchema(
+                Migrator(directory: configuration.sqlDirectory),
+                client: client,
+                configuration: configuration,
+                autoMigrate: true,
+                logger: logger
+            )
             let (inspection, provider) = try await demoInspection(client)
             let links = try await InvitationStore(database: client, secrets: secrets).issue(
                 inspectionID: inspection,

@@ -1,6 +1,10 @@
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Makes questionnaire tokens and access codes, and the keyed hashes the database keeps instead of them.
 ///
 /// - The **token** (in the link) is 128 random bits from the system's CSPRNG, written in Crockford base 32.
@@ -88,7 +92,11 @@ public struct LinkSecrets: Sendable {
     }
 
     /// Reads `LINK_SECRET` (64 hex digits or more), or the file `DATA_DIR/link-secret`, creating it with a new random
-    /// secret (mode 0600) when neither exists. Several instances must share one secret: set LINK_SECRET for them.
+    /// secret when neither exists. Several instances must share one secret: set LINK_SECRET for them.
+    ///
+    /// The file is created with `O_CREAT | O_EXCL` and mode 0600 (two processes starting at once cannot both write
+    /// one, and a file or link planted at the path is never followed or overwritten), and refused when it can be read
+    /// or written by anyone but its owner, or is not a regular file: the message names the file and the `chmod`.
     public static func load(environment: [String: String], dataDirectory: String) throws -> LinkSecrets {
         if let hex = environment["LINK_SECRET"], !hex.isEmpty {
             guard let bytes = decodeHex(hex), bytes.count >= 32 else {
@@ -97,24 +105,55 @@ public struct LinkSecrets: Sendable {
             return LinkSecrets(secret: bytes)
         }
         let path = dataDirectory + "/link-secret"
-        if let data = FileManager.default.contents(atPath: path) {
-            guard let text = String(data: data, encoding: .utf8), let bytes = decodeHex(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                bytes.count >= 32
-            else { throw SecretError(description: "\(path) does not hold a link secret of 64 hexadecimal digits") }
-            return LinkSecrets(secret: bytes)
-        }
+        if let bytes = try readSecretFile(path) { return LinkSecrets(secret: bytes) }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-            let created = FileManager.default.createFile(
-                atPath: path,
-                contents: Data(bytes.map { String(format: "%02x", $0) }.joined().utf8),
-                attributes: [.posixPermissions: 0o600]
-            )
-            guard created else { throw SecretError(description: "cannot write \(path)") }
+        } catch {
+            throw SecretError(description: "cannot create \(dataDirectory) for the link secret: \(error.localizedDescription)")
+        }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if descriptor < 0 {
+            // Another process created it a moment ago: use theirs.
+            if errno == EEXIST, let bytes = try readSecretFile(path) { return LinkSecrets(secret: bytes) }
+            throw SecretError(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        // The mode asked for is narrowed by the umask, never widened; fchmod makes it exactly 0600.
+        fchmod(descriptor, 0o600)
+        let text = Array(bytes.map { String(format: "%02x", $0) }.joined().utf8)
+        let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == text.count, synced == 0 else {
+            unlink(path)
+            throw SecretError(description: "cannot write \(path)")
         }
         return LinkSecrets(secret: bytes)
+    }
+
+    /// The secret in `path`, nil when there is no such file. Throws when the file's mode lets anyone but its owner in,
+    /// when it is not a regular file, or when it holds no secret.
+    static func readSecretFile(_ path: String) throws -> [UInt8]? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw SecretError(description: "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SecretError(description: "\(path) is not a regular file (a link or a folder?): remove it, or set LINK_SECRET")
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw SecretError(
+                description: "\(path) has mode \(String(mode, radix: 8)), so others on this machine may read the link secret: "
+                    + "run `chmod 600 \(path)` (and consider who may have read it), or set LINK_SECRET from a secret store"
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8),
+            let bytes = decodeHex(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count >= 32
+        else { throw SecretError(description: "\(path) does not hold a link secret of 64 hexadecimal digits") }
+        return bytes
     }
 
     struct SecretError: Error, CustomStringConvertible {

@@ -216,6 +216,15 @@ public struct AppMetrics: Sendable {
     // MARK: Exposition
 
     /// Counts one request refused by load shedding.
+    /// Counts one daily check of a hash chain (issue 18): `outcome` is `intact` or `broken`, per `table`
+    /// (`audit_event`, `report_snapshot`), so an alert can fire on any broken one.
+    func auditChainChecked(table: String, intact: Bool) {
+        registry.makeCounter(
+            descriptor: Self.name("audit_chain_checks_total", "Daily checks of the tamper-evident hash chains, by table and outcome"),
+            labels: [("table", table), ("outcome", intact ? "intact" : "broken")]
+        ).increment()
+    }
+
     func recordShed() { requestsShed.increment() }
 
     /// The text exposition format of every metric, with the pool's and the request limit's gauges read now.

@@ -28,7 +28,13 @@ public enum ReportDemo {
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
         defer { setup.finish(logger: logger) }
         do {
-            try await Migrator(directory: configuration.sqlDirectory).migrate(client, logger: logger)
+            try await setup.prepareSchema(
+                Migrator(directory: configuration.sqlDirectory),
+                client: client,
+                configuration: configuration,
+                autoMigrate: true,
+                logger: logger
+            )
             let summary = try await seed(client, configuration: configuration, forms: forms, policy: policy, secrets: secrets, logger: logger)
             await client.shutdown()
             return summary

@@ -70,9 +70,10 @@ public enum SurveyImportCommand {
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
         defer { setup.finish(logger: logger) }
         do {
-            try await Server.prepareSchema(
+            try await setup.prepareSchema(
                 try Migrator(directory: configuration.sqlDirectory),
                 client: client,
+                configuration: configuration,
                 autoMigrate: configuration.autoMigrate,
                 logger: logger
             )

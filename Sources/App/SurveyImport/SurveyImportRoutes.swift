@@ -36,6 +36,14 @@ public struct SurveyImportRoutes: Sendable {
         SurveyImportActor(userID: context.staff?.user.id, name: context.staff.map { "web:user:\($0.user.id)" } ?? "web")
     }
 
+    /// Whether the signed-in user may see (and act on) `job`: its uploader and administrators only; to anyone else it
+    /// is a 404, as if it did not exist (issue 18). The problem list quotes values from the file. Without a staff
+    /// session (the bare routes tests mount) there is no one to compare with.
+    func visible(_ job: SurveyImportJobs.Job, _ context: AppRequestContext) -> Bool {
+        guard let staff = context.staff else { return true }
+        return staff.user.role == .admin || (job.actor.userID != nil && job.actor.userID == staff.user.id)
+    }
+
     /// Adds the routes to `group`.
     public func register(on group: some RouterMethods<AppRequestContext>) {
         let base = RouterPath(stringLiteral: Self.basePath)
@@ -46,7 +54,9 @@ public struct SurveyImportRoutes: Sendable {
             try await receiveUpload(request, context: context)
         }
         group.get(RouterPath(stringLiteral: Self.jobPath)) { _, context in
-            guard let id = context.parameters.get("id"), let job = try await jobs.job(id: id) else { throw HTTPError(.notFound) }
+            guard let id = context.parameters.get("id"), let job = try await jobs.job(id: id), visible(job, context) else {
+                throw HTTPError(.notFound)
+            }
             return dependencies.templates.page(
                 "import/job",
                 SurveyImportJobPage(job: job, maxProblems: 100, csrfToken: context.staff?.csrfToken)
@@ -54,7 +64,9 @@ public struct SurveyImportRoutes: Sendable {
         }
         group.get(RouterPath(stringLiteral: Self.problemsPath)) { _, context in
             // The list is in the database, in parts, so any instance can send it.
-            guard let id = context.parameters.get("id"), let list = try await jobs.problemList(id: id) else { throw HTTPError(.notFound) }
+            guard let id = context.parameters.get("id"), let job = try await jobs.job(id: id), visible(job, context),
+                let list = try await jobs.problemList(id: id)
+            else { throw HTTPError(.notFound) }
             let body = ResponseBody(contentLength: list.bytes) { writer in
                 for part in 0..<list.parts {
                     try await writer.write(ByteBuffer(bytes: try await jobs.problemPart(id: id, part: part)))
@@ -71,7 +83,9 @@ public struct SurveyImportRoutes: Sendable {
             )
         }
         group.post(RouterPath(stringLiteral: Self.importPath)) { request, context in
-            guard let id = context.parameters.get("id"), try await jobs.job(id: id) != nil else { throw HTTPError(.notFound) }
+            guard let id = context.parameters.get("id"), let job = try await jobs.job(id: id), visible(job, context) else {
+                throw HTTPError(.notFound)
+            }
             let form = String(buffer: try await request.body.collect(upTo: 4096))
             let accept = form.split(separator: "&").contains { $0 == "accept_valid_rows=yes" }
             _ = try await jobs.commit(id: id, acceptValidRows: accept)

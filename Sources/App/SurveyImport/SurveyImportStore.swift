@@ -108,16 +108,10 @@ struct SurveyImportStore {
     static func stagingTable(_ batchID: Int64) -> String { "service_user_response_b\(batchID)" }
 
     /// Creates the staging table for a batch: the response table's shape and checks, plus CHECK (batch_id = id) so
-    /// that attaching it as the batch's partition needs no scan.
+    /// that attaching it as the batch's partition needs no scan. The service role may not create tables, so the
+    /// owner's SECURITY DEFINER function does it, for a batch still loading, and grants the caller INSERT (sql/0080).
     static func createStaging(batchID: Int64, on connection: PostgresConnection) async throws {
-        try await connection.execute(
-            """
-            CREATE TABLE \(identifier: stagingTable(batchID)) (
-                LIKE service_user_response INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                CHECK (batch_id = \(unsafeRaw: String(batchID)))
-            )
-            """
-        )
+        try await connection.execute("SELECT survey_import_create_staging(\(batchID))")
     }
 
     static func copyStatement(batchID: Int64) -> PostgresQuery {
@@ -141,12 +135,8 @@ struct SurveyImportStore {
                 "UPDATE service_user_import_batch SET status = 'replaced', replaced_by = \(batchID), replaced_at = now() WHERE id = \(old)"
             )
         }
-        try await connection.execute(
-            """
-            ALTER TABLE service_user_response ATTACH PARTITION \(identifier: stagingTable(batchID))
-            FOR VALUES IN (\(unsafeRaw: String(batchID)))
-            """
-        )
+        // Attaching is DDL on the owner's table: the owner's SECURITY DEFINER function does it (sql/0080).
+        try await connection.execute("SELECT survey_import_attach_staging(\(batchID))")
         try await connection.execute(
             """
             UPDATE service_user_import_batch

@@ -1,5 +1,6 @@
 import Forms
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Postgres
@@ -85,6 +86,7 @@ struct VictimRoutes: Sendable {
     }
 
     private func begin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        if Self.isCrossSite(request, baseURL: dependencies.configuration.baseURL) { return crossSiteRefusal(request, context) }
         let token = context.parameters.get("token") ?? ""
         let now = dependencies.now()
         let post: FormPost?
@@ -101,6 +103,7 @@ struct VictimRoutes: Sendable {
     }
 
     private func enterCode(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        if Self.isCrossSite(request, baseURL: dependencies.configuration.baseURL) { return crossSiteRefusal(request, context) }
         let now = dependencies.now()
         let post: FormPost
         switch try await read(request, context) {
@@ -128,6 +131,34 @@ struct VictimRoutes: Sendable {
             return startModelPage(invitation, lang, action: "/start", code: code, otherLanguageHref: "/start?lang=\(lang.other.rawValue)")
         }
         return try await choose(invitation, post, lang, action: "/start", code: code, request, context, now: now)
+    }
+
+    /// Whether a POST to the start or code page was sent by another site's page (issue 18): such a form could start a
+    /// questionnaire in the victim's browser under a link the other site chose (session planting), and the victim
+    /// would then type answers into it. These pages have no session yet to carry a CSRF token, so the browser's own
+    /// word is taken: `Sec-Fetch-Site` (every current browser sends it) must be `same-origin` (or `none`, typed by the
+    /// user); without it, an `Origin` header must be this service's (`PUBLIC_BASE_URL`, or the request's own host).
+    /// A request with neither header is not from a browser that could be led there, and is served.
+    static func isCrossSite(_ request: Request, baseURL: String) -> Bool {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!] {
+            return !(site == "same-origin" || site == "none")
+        }
+        guard let origin = request.headers[.origin]?.lowercased(), origin != "null" else { return false }
+        var own: Set<String> = []
+        if let url = URL(string: baseURL), let scheme = url.scheme, let host = url.host {
+            own.insert("\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")".lowercased())
+        }
+        if let host = request.head.authority {
+            own.insert("http://\(host)".lowercased())
+            own.insert("https://\(host)".lowercased())
+        }
+        return !own.contains(origin)
+    }
+
+    /// The answer to a cross-site start: a plain refusal that creates no session and counts no guess.
+    private func crossSiteRefusal(_ request: Request, _ context: AppRequestContext) -> Response {
+        context.logger.info("cross-site start refused")
+        return badRequest(language(request), status: .forbidden)
     }
 
     /// What the start page's forms ask for: carry on with the resume code, withdraw with it, or start afresh (a new

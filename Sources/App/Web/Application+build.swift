@@ -12,6 +12,9 @@ public struct AppDependencies: Sendable {
     /// The pool the report pages read through: a second pool when `REPORT_DATABASE_URL` is set (perhaps on a
     /// standby), otherwise `database`. Nothing is written through it.
     public let reportDatabase: PostgresClient
+    /// The owner role's pool (`DATABASE_OWNER_URL`, or the embedded cluster's owner), for the one maintenance step
+    /// only an owner may do: `VACUUM FULL` of released sealed answers. nil when serve was not given it.
+    public let ownerDatabase: PostgresClient?
     public let templates: Templates
     public let forms: FormRegistry
     public let linkSecrets: LinkSecrets
@@ -36,6 +39,7 @@ public struct AppDependencies: Sendable {
         configuration: AppConfiguration,
         database: PostgresClient,
         reportDatabase: PostgresClient? = nil,
+        ownerDatabase: PostgresClient? = nil,
         templates: Templates,
         forms: FormRegistry,
         linkSecrets: LinkSecrets,
@@ -48,6 +52,7 @@ public struct AppDependencies: Sendable {
         self.configuration = configuration
         self.database = database
         self.reportDatabase = reportDatabase ?? database
+        self.ownerDatabase = ownerDatabase
         self.templates = templates
         self.forms = forms
         self.linkSecrets = linkSecrets
@@ -108,12 +113,13 @@ public func buildApplication(_ dependencies: AppDependencies) -> some Applicatio
             onOutcome: { [metrics = dependencies.metrics] in metrics.recordRetention($0) }
         ),
         ReleaseService(
-            ballotBox: BallotBox(database: dependencies.database, secrets: dependencies.linkSecrets),
+            ballotBox: BallotBox(database: dependencies.database, secrets: dependencies.linkSecrets, maintenance: dependencies.ownerDatabase),
             now: dependencies.now,
             interval: .seconds(dependencies.configuration.releaseIntervalSeconds),
             logger: dependencies.logger,
             onOutcome: { [metrics = dependencies.metrics] in metrics.recordRelease($0) }
-        )
+        ),
+        AuditChainCheck(database: dependencies.database, metrics: dependencies.metrics, logger: dependencies.logger, interval: .seconds(24 * 3600))
     )
     if let metricsApplication = buildMetricsApplication(dependencies) { app.addServices(metricsApplication) }
     return app
@@ -141,7 +147,7 @@ public func buildMetricsApplication(_ dependencies: AppDependencies) -> Applicat
 public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: dependencies.metrics))
-    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: dependencies.configuration.sendsHSTS))
     let errorPages = ErrorPages(templates: dependencies.templates)
     // Load shedding comes before anything that waits for the database, and after the headers every page carries.
     router.add(middleware: LoadSheddingMiddleware(limit: dependencies.requestLimit, pages: errorPages, metrics: dependencies.metrics))

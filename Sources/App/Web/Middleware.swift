@@ -40,8 +40,14 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Security headers on every response; `Cache-Control: no-store` unless a route set its own (static files do).
+/// Security headers on every response; `Cache-Control: no-store` unless a route set its own (static files do); and
+/// `Strict-Transport-Security` when the service is served over https (`PUBLIC_BASE_URL`).
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Send `Strict-Transport-Security` (two years, subdomains included).
+    var strictTransportSecurity = false
+    /// The HSTS value: browsers then refuse plain http to this host for two years.
+    static var strictTransportSecurityValue: String { "max-age=63072000; includeSubDomains" }
+
     static var headers: HTTPFields {
         [
             .contentSecurityPolicy:
@@ -63,6 +69,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try error.response(from: request, context: context)
         }
         for field in Self.headers { response.headers[field.name] = field.value }
+        if strictTransportSecurity { response.headers[.strictTransportSecurity] = Self.strictTransportSecurityValue }
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
