@@ -193,8 +193,9 @@ struct ReportFreeTextTests {
             // A stale correction (from revision 1) is refused and saves nothing.
             #expect(try await inspector.post(base + "/free-text", fields("", "1")).status == .conflict)
             #expect(try await app.db.query("SELECT count(*) AS n FROM victim_free_text_review_revision")[0].decode("n", as: Int.self) == 2)
-            // Unknown answers are 404; a page past the end says so.
-            #expect(try await inspector.get(base + "/free-text/answer?response=\(UUID().uuidString)&question=v19_helped_most").status == .notFound)
+            // An unknown answer leads back to the list; a page past the end says so.
+            let unknown = try await inspector.get(base + "/free-text/answer?response=\(UUID().uuidString)&question=v19_helped_most")
+            #expect(unknown.status == .seeOther && unknown.headers[.location] == base + "/free-text/reviewed")
             #expect(try await inspector.get(base + "/free-text/reviewed?page=9").text.contains("past the last of them"))
         }
     }

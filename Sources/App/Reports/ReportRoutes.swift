@@ -184,8 +184,9 @@ struct ReportRoutes: Sendable {
             let inspection = try await authorise(context, session, store: workStore)
             let responseID = request.uri.queryParameters.get("response") ?? ""
             let questionID = request.uri.queryParameters.get("question") ?? ""
+            // An answer that is not there (a stale link, or deleted by retention): back to the list of answers.
             guard let answer = try await reviews.answer(inspectionID: inspection.id, responseID: responseID, questionID: questionID) else {
-                throw HTTPError(.notFound)
+                return Response(status: .seeOther, headers: [.location: "/inspections/\(inspection.id)/report/free-text/reviewed"])
             }
             try await dependencies.accounts.audit.record(
                 .freeTextReviewViewed,

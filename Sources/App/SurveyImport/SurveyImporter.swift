@@ -200,6 +200,9 @@ public struct SurveyImporter: Sendable {
         } else {
             do {
                 outcome = try await database.withTransaction { connection in
+                    // One COPY of a whole year's file is a single long statement: the service's 30 s statement
+                    // timeout is for requests, not for this; half an hour still ends a stuck import.
+                    try await connection.execute("SET LOCAL statement_timeout = '30min'")
                     try await SurveyImportStore.lock(codebookID: plan.codebookID, year: request.year, on: connection)
                     if let earlier = try await SurveyImportStore.batch(sha256: inspection.sha256, on: connection) {
                         throw Self.alreadyImported(earlier)
