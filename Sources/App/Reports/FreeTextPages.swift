@@ -148,11 +148,7 @@ struct ReviewAnswerPage: Sendable {
         questionID = answer.questionID
         revision = draft.basedOn
         reviewedText = answer.revision == 0 ? nil : answer.redacted
-        reviewedLine =
-            answer.revision == 0
-            ? nil
-            : "Revision \(answer.revision), by \(answer.reviewedBy ?? "an inspector")\(answer.reviewedAt.map { " on " + LocalDate($0, timeZone: AppDependencies.london).description } ?? "")"
-                + (answer.quotable ? "; may be quoted" : "") + (answer.safeguarding ? "; flagged for safeguarding" : "") + "."
+        reviewedLine = answer.revision == 0 ? nil : answer.reviewLine
         phrases = draft.phrases.joined(separator: "\n")
         safeguarding = draft.safeguarding
         quotable = draft.quotable
@@ -204,9 +200,7 @@ struct ReviewedAnswersPage: Sendable {
             Item(
                 question: "\(ReportContent.shortLabel(item.questionID)): \(form?.question(id: item.questionID)?.label.text(.en) ?? item.questionID)",
                 redacted: item.redacted ?? "",
-                line:
-                    "Revision \(item.revision), by \(item.reviewedBy ?? "an inspector")\(item.reviewedAt.map { " on " + LocalDate($0, timeZone: AppDependencies.london).description } ?? "")"
-                    + (item.quotable ? "; may be quoted" : "") + (item.safeguarding ? "; flagged for safeguarding" : "") + ".",
+                line: item.reviewLine,
                 href: "/inspections/\(inspection.id)/report/free-text/answer?response=\(item.responseID)&question=\(item.questionID)"
             )
         }
@@ -246,5 +240,14 @@ struct SafeguardingPage: Sendable {
         reportHref = "/inspections/\(inspection.id)/report"
         self.items = items.map { Item(questionID: ReportContent.shortLabel($0.questionID), text: $0.text) }
         hasItems = !items.isEmpty
+    }
+}
+
+extension FreeTextReviewStore.Item {
+    /// "Revision 2, by Sam Jones on 2026-12-01; may be quoted." — who last reviewed it, when, and its flags.
+    var reviewLine: String {
+        "Revision \(revision), by \(reviewedBy ?? "an inspector")"
+            + (reviewedAt.map { " on " + LocalDate($0, timeZone: AppDependencies.london).description } ?? "")
+            + (quotable ? "; may be quoted" : "") + (safeguarding ? "; flagged for safeguarding" : "") + "."
     }
 }
