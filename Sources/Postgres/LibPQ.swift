@@ -136,7 +136,9 @@ final class LibPQHandle {
                 statements.remove(key)
                 statements.orphans.append(name)
             }
-            guard idle, !retrying else { throw error }
+            // Once more, prepared anew; and if that too finds its statement gone (a pooler may run the Parse and the
+            // Bind on different server sessions), once more unnamed, as the connection has stopped preparing by then.
+            guard idle, !retrying || !statements.isEnabled else { throw error }
             return try run(query, afterSend: afterSend, retrying: true)
         }
     }

@@ -97,8 +97,9 @@ public final class PostgresClient: Sendable {
     ///
     /// When the server rejects one of the connection's prepared statements as stale (a schema change, `DISCARD ALL`,
     /// a pooler in transaction mode: `PostgresError.isStalePreparedStatement`), the transaction is rolled back and
-    /// `body` runs once more, in a new transaction with the statements prepared anew. So `body` should change nothing
-    /// outside the database that it cannot do twice.
+    /// `body` runs again, in a new transaction with the statements prepared anew (at most three runs in all: by the
+    /// third the connection has stopped preparing). So `body` should change nothing outside the database that it
+    /// cannot do again.
     public func withTransaction<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> sending Result
@@ -115,7 +116,8 @@ public final class PostgresClient: Sendable {
                 } catch {
                     // A lost connection has no transaction left to roll back; the next lease replaces it.
                     _ = try? await connection.unsafeExecuteScript("ROLLBACK")
-                    if attempt == 1, let error = error as? PostgresError, error.isStalePreparedStatement { continue }
+                    // At most three runs: the second time statements vanish the connection stops preparing.
+                    if attempt < 3, let error = error as? PostgresError, error.isStalePreparedStatement { continue }
                     throw error
                 }
                 try await connection.unsafeExecuteScript("COMMIT")

@@ -19,7 +19,7 @@ struct PreparedStatementTests {
     func reused() async throws {
         try await withTestDatabase(poolSize: 1) { db, _ in
             let sql = "SELECT $1::int + 1 AS n"
-            try await db.withConnection { connection in
+            try await db.withConnection { connection throws in
                 for value in 1...3 {
                     let rows = try await connection.query("SELECT \(value)::int + 1 AS n")
                     #expect(try rows[0].decode("n", as: Int.self) == value + 1)
@@ -35,7 +35,7 @@ struct PreparedStatementTests {
     func syntaxError() async throws {
         try await withTestDatabase(poolSize: 1) { db, _ in
             await #expect(throws: PostgresError.self) { try await db.query("SELEC 1") }
-            try await db.withConnection { connection in
+            try await db.withConnection { connection throws in
                 #expect(try await executions(of: "SELEC 1", on: connection) == nil)
                 #expect(try await connection.query("SELECT 2 AS n")[0].decode("n", as: Int.self) == 2)
             }
@@ -46,7 +46,7 @@ struct PreparedStatementTests {
     func deallocatedOutsideTransaction() async throws {
         try await withTestDatabase(poolSize: 1) { db, _ in
             try await db.execute("CREATE TABLE item (id int PRIMARY KEY)")
-            try await db.withConnection { connection in
+            try await db.withConnection { connection throws in
                 try await connection.execute("INSERT INTO item VALUES (\(1))")
                 try await connection.unsafeExecuteScript("DEALLOCATE ALL")
                 try await connection.execute("INSERT INTO item VALUES (\(2))")
@@ -59,7 +59,7 @@ struct PreparedStatementTests {
     @Test("after DISCARD ALL, statements already prepared on the connection run again")
     func discardAll() async throws {
         try await withTestDatabase(poolSize: 1) { db, _ in
-            try await db.withConnection { connection in
+            try await db.withConnection { connection throws in
                 #expect(try await connection.query("SELECT \(20)::int + 1 AS n")[0].decode("n", as: Int.self) == 21)
                 try await connection.unsafeExecuteScript("DISCARD ALL")
                 #expect(try await connection.query("SELECT \(40)::int + 1 AS n")[0].decode("n", as: Int.self) == 41)
@@ -74,7 +74,7 @@ struct PreparedStatementTests {
             try await db.execute("INSERT INTO item VALUES (\(1))")
             try await db.withConnection { connection in try await connection.unsafeExecuteScript("DEALLOCATE ALL") }
             let attempts = Mutex(0)
-            try await db.withTransaction { connection in
+            try await db.withTransaction { connection throws in
                 attempts.withLock { $0 += 1 }
                 try await connection.execute("INSERT INTO item VALUES (\(2))")
             }
@@ -104,7 +104,7 @@ struct PreparedStatementTests {
     @Test("a connection whose statements vanish twice (a pooler in transaction mode) stops preparing and goes on working")
     func fallsBack() async throws {
         try await withTestDatabase(poolSize: 1) { db, _ in
-            try await db.withConnection { connection in
+            try await db.withConnection { connection throws in
                 for round in 1...2 {
                     _ = try await connection.query("SELECT \(round)::int AS n")
                     try await connection.unsafeExecuteScript("DEALLOCATE ALL")
@@ -129,7 +129,7 @@ struct PreparedStatementTests {
                 .map { try $0.decode("statement", as: String.self) }
         }
         do {
-            try await db.withConnection { connection in
+            try await db.withConnection { connection throws in
                 _ = try await connection.query("SELECT 1 AS a")
                 _ = try await connection.query("SELECT 2 AS b")
                 // Full now: these two and the listing itself.
@@ -158,7 +158,7 @@ struct PreparedStatementTests {
         configuration.statementCacheCapacity = 0
         let db = PostgresClient(configuration: configuration, logger: quietLogger)
         do {
-            try await db.withConnection { connection in
+            try await db.withConnection { connection throws in
                 #expect(try await connection.query("SELECT \(5)::int AS n")[0].decode("n", as: Int.self) == 5)
                 let held = try await connection.query("SELECT count(*)::int AS n FROM pg_prepared_statements")
                 #expect(try held[0].decode("n", as: Int.self) == 0)
@@ -194,5 +194,52 @@ struct PreparedStatementTests {
             // A bytea column read as text gives its hex form, as before.
             #expect(try await db.query("SELECT data FROM blob WHERE id = 4")[0].decode("data", as: String.self) == "\\x000000")
         }
+    }
+}
+
+/// Through a real pooler in transaction mode (PgBouncer before 1.21 knows nothing of prepared statements, so a
+/// statement prepared through one server session is missing from the next): `scripts/test-pooler` starts one in front
+/// of the test cluster and sets `SV_TEST_POOLER_URL`; without it these tests are skipped.
+@Suite(
+    "Prepared statements through PgBouncer in transaction mode",
+    .enabled(if: ProcessInfo.processInfo.environment["SV_TEST_POOLER_URL"] != nil, "run by scripts/test-pooler")
+)
+struct PoolerTests {
+    @Test("statements and transactions from eight connections over two server sessions all succeed, each stored once")
+    func transactionMode() async throws {
+        let url = ProcessInfo.processInfo.environment["SV_TEST_POOLER_URL"] ?? ""
+        let schema = "pooler_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased())"
+        let table = "\(schema).item"
+        // The pooler does not pass `options` through: statements name the schema.
+        let db = PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 8), logger: quietLogger)
+        do {
+            try await db.execute("CREATE SCHEMA \(identifier: schema)")
+            try await db.execute("CREATE TABLE \(unsafeRaw: table) (id int PRIMARY KEY, label text NOT NULL)")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 1...200 {
+                    group.addTask {
+                        if n % 2 == 0 {
+                            try await db.execute("INSERT INTO \(unsafeRaw: table) VALUES (\(n), \("single"))")
+                        } else {
+                            try await db.withTransaction { connection throws in
+                                try await connection.execute("INSERT INTO \(unsafeRaw: table) VALUES (\(n), \("in a transaction"))")
+                                let rows = try await connection.query("SELECT label FROM \(unsafeRaw: table) WHERE id = \(n)")
+                                #expect(try rows[0].decode("label", as: String.self) == "in a transaction")
+                            }
+                        }
+                        _ = try await db.query("SELECT count(*) AS n FROM \(unsafeRaw: table) WHERE id <= \(n)")
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let count = try await db.query("SELECT count(*)::int AS n FROM \(unsafeRaw: table)")[0].decode("n", as: Int.self)
+            #expect(count == 200)
+            try await db.execute("DROP SCHEMA \(identifier: schema) CASCADE")
+        } catch {
+            _ = try? await db.execute("DROP SCHEMA \(identifier: schema) CASCADE")
+            await db.shutdown()
+            throw error
+        }
+        await db.shutdown()
     }
 }

@@ -930,7 +930,8 @@ async def scenario_walk(links) -> None:
     counts = stored_counts(victims)
     promise(not stored_once(counts, victims), "walk: a completed questionnaire is not stored exactly once")
     summary.append(f"walk      {WALK_CLIENTS} clients, pause {think[0]}-{think[1]} s: {completed} questionnaires in {elapsed:.1f} s, "
-                   f"{completed / elapsed:.1f} questionnaires/s, {pages / elapsed:.0f} page requests/s, page p50 "
+                   f"{completed / elapsed:.1f} questionnaires/s, {pages / elapsed:.0f} page requests/s (GET and POST; "
+                   f"{stats.statuses[200] / elapsed:.0f} pages shown/s), page p50 "
                    f"{ms(percentile(stats.latencies, 50))}, p99 {ms(percentile(stats.latencies, 99))}, max "
                    f"{ms(max(stats.latencies, default=0))}; 503s {stats.statuses[503]}; peak RSS {hwm // 1024} MiB; "
                    f"requests {stats.line()}")
