@@ -5,7 +5,28 @@ import Logging
 
 import struct Forms.FormProblem
 
+/// The process's entry point: runs the command in a task and keeps the main thread in its run loop until the command
+/// exits the process.
+///
+/// Not `@main` on the `AsyncParsableCommand` itself: an async `main` hands the main thread to `dispatch_main()`, which
+/// ends it with `pthread_exit`, and Debian's valgrind 3.19 dies with an internal SIGSEGV at the next thread the process
+/// creates after that (any Swift program: `dispatchMain()` then `DispatchQueue.global().async`). Here the main thread
+/// stays alive in `RunLoop.main`, which also serves the main queue (so `MainActor` still works): the same threads and
+/// the same cost in production, and the server runs under valgrind (`scripts/bench-cost`).
 @main
+enum Entry {
+    static func main() {
+        Task {
+            await StakeholderViews.main()
+            exit(0)
+        }
+        RunLoop.main.run()
+        // Only if the run loop had no input source and returned: what an async main would have done.
+        dispatchMain()
+    }
+}
+
+/// The command line: `stakeholder-views <subcommand>`.
 struct StakeholderViews: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stakeholder-views",
@@ -576,14 +597,14 @@ struct Dev: AsyncParsableCommand {
     struct BenchDatabase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench-db",
-            abstract: "The Swift half of scripts/bench-db: INSERT transactions per second, or COPY rows per second."
+            abstract: "The Swift half of scripts/bench-db: INSERT transactions per second, COPY rows per second, or statement latency."
         )
 
         enum Mode: String, ExpressibleByArgument, CaseIterable {
-            case insert, copy
+            case insert, copy, latency
         }
 
-        @Argument(help: "insert or copy.")
+        @Argument(help: "insert, copy or latency (microseconds per statement prepared, unprepared, and per thread hop alone).")
         var mode: Mode
 
         @Option(help: "Concurrent clients for insert (pgbench -c).")
@@ -626,6 +647,13 @@ struct Dev: AsyncParsableCommand {
                         logger: logger
                     )
                     print(String(format: "%d %.1f", result.rows, result.perSecond))
+                case .latency:
+                    let result = try await DatabaseBenchmark.latency(
+                        connectionString: configuration.databaseURL,
+                        duration: .seconds(seconds),
+                        logger: logger
+                    )
+                    print(String(format: "%.1f %.1f %.1f", result.prepared, result.unnamed, result.hop))
                 }
             } catch {
                 Setup.fail("\(error)")

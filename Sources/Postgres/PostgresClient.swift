@@ -94,22 +94,35 @@ public final class PostgresClient: Sendable {
 
     @discardableResult
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws (and rethrows).
+    ///
+    /// When the server rejects one of the connection's prepared statements as stale (a schema change, `DISCARD ALL`,
+    /// a pooler in transaction mode: `PostgresError.isStalePreparedStatement`), the transaction is rolled back and
+    /// `body` runs again, in a new transaction with the statements prepared anew (at most three runs in all: by the
+    /// third the connection has stopped preparing). So `body` should change nothing outside the database that it
+    /// cannot do again.
     public func withTransaction<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
         try await withConnection { connection in
-            try await connection.execute("BEGIN")
-            let result: Result
-            do {
-                result = try await body(connection)
-            } catch {
-                // A lost connection has no transaction left to roll back; the next lease replaces it.
-                _ = try? await connection.execute("ROLLBACK")
-                throw error
+            var attempt = 0
+            while true {
+                attempt += 1
+                // Transaction control goes unprepared (simple protocol: one message, nothing to go stale).
+                try await connection.unsafeExecuteScript("BEGIN")
+                let result: Result
+                do {
+                    result = try await body(connection)
+                } catch {
+                    // A lost connection has no transaction left to roll back; the next lease replaces it.
+                    _ = try? await connection.unsafeExecuteScript("ROLLBACK")
+                    // At most three runs: the second time statements vanish the connection stops preparing.
+                    if attempt < 3, let error = error as? PostgresError, error.isStalePreparedStatement { continue }
+                    throw error
+                }
+                try await connection.unsafeExecuteScript("COMMIT")
+                return result
             }
-            try await connection.execute("COMMIT")
-            return result
         }
     }
 

@@ -21,6 +21,9 @@ public struct PostgresConfiguration: Sendable {
     public var statementTimeout: Duration?
     /// Sent as `fallback_application_name` (the connection string may set its own `application_name`).
     public var applicationName: String
+    /// The most prepared statements each connection keeps (least recently used ones are deallocated); 0 sends every
+    /// statement unnamed, parsed and planned anew each time.
+    public var statementCacheCapacity: Int
 
     public init(
         connectionString: String = "",
@@ -28,7 +31,8 @@ public struct PostgresConfiguration: Sendable {
         poolSize: Int = 10,
         acquireTimeout: Duration = .seconds(10),
         statementTimeout: Duration? = .seconds(30),
-        applicationName: String = "stakeholder-views"
+        applicationName: String = "stakeholder-views",
+        statementCacheCapacity: Int = 256
     ) {
         self.connectionString = connectionString
         self.overrides = overrides
@@ -36,6 +40,7 @@ public struct PostgresConfiguration: Sendable {
         self.acquireTimeout = acquireTimeout
         self.statementTimeout = statementTimeout
         self.applicationName = applicationName
+        self.statementCacheCapacity = statementCacheCapacity
     }
 
     /// Checks that libpq can parse the connection string, without connecting. The error says what libpq objected to.

@@ -45,46 +45,54 @@ public actor PostgresConnection {
 
     /// Runs a statement. Cancelling the calling task cancels the statement on the server (`PQcancel`).
     public nonisolated func run(_ query: PostgresQuery) async throws -> PostgresResult {
-        try await cancellable { handle throws(PostgresError) in
-            try handle.send(query)
+        try await cancellable { handle, afterSend throws(PostgresError) in
+            try handle.run(query, afterSend: afterSend)
         }
     }
 
     /// Runs several statements separated by semicolons, with no parameters. For migrations; the caller vouches that
     /// no outside input is in the text.
     public nonisolated func unsafeExecuteScript(_ sql: String) async throws {
-        _ = try await cancellable { handle throws(PostgresError) in
+        _ = try await cancellable { handle, afterSend throws(PostgresError) in
             guard PQsendQuery(handle.conn, sql) == 1 else { throw handle.connectionError() }
+            afterSend()
+            return try handle.collect()
         }
     }
 
-    /// Runs `send` then collects the results on the connection's thread, with `PQcancel` called from the cancelling
-    /// thread if the task is cancelled meanwhile.
+    /// How many prepared statements this connection holds, and whether it still prepares them (for tests).
+    func preparedStatements() -> (count: Int, preparing: Bool) {
+        handle?.preparedStatements ?? (0, true)
+    }
+
+    /// Runs `work` (which sends and collects) on the connection's thread, with `PQcancel` called from the cancelling
+    /// thread if the task is cancelled meanwhile. `work` calls the closure it is given after each send, which cancels
+    /// at once when the cancellation came before anything was sent.
     ///
     /// The cancellation handler is installed here, outside the actor: installed inside an actor whose executor is an
     /// event loop, `withTaskCancellationHandler` was measured to run the blocking work on the cooperative pool.
     private nonisolated func cancellable(
-        _ send: @escaping @Sendable (LibPQHandle) throws(PostgresError) -> Void
+        _ work: @escaping @Sendable (LibPQHandle, () -> Void) throws(PostgresError) -> PostgresResult
     ) async throws -> PostgresResult {
         try Task.checkCancellation()
         let canceller = Canceller()
         return try await withTaskCancellationHandler {
-            try await self.sendAndCollect(send, canceller: canceller)
+            try await self.sendAndCollect(work, canceller: canceller)
         } onCancel: {
             canceller.cancel()
         }
     }
 
     private func sendAndCollect(
-        _ send: @Sendable (LibPQHandle) throws(PostgresError) -> Void,
+        _ work: @Sendable (LibPQHandle, () -> Void) throws(PostgresError) -> PostgresResult,
         canceller: Canceller
     ) throws -> PostgresResult {
         let handle = try ready()
-        canceller.install(PQgetCancel(handle.conn))
-        defer { canceller.free() }
-        try send(handle)
-        if canceller.wasCancelled { canceller.cancel() }
-        return try handle.collect()
+        canceller.install(handle.cancel)
+        defer { canceller.uninstall() }
+        return try work(handle) {
+            if canceller.wasCancelled { canceller.cancel() }
+        }
     }
 
     /// Streams data into `COPY … FROM STDIN`: `body` writes rows in the COPY format named in the statement
@@ -98,7 +106,7 @@ public actor PostgresConnection {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (CopyWriter) async throws -> Void
     ) async throws -> Int {
-        guard statement.values.isEmpty else {
+        guard statement.parameters.isEmpty else {
             throw PostgresError.client(.protocolViolation, "COPY statements cannot have bound parameters")
         }
         try await connection.beginCopy(statement.sql)
@@ -153,9 +161,10 @@ public actor PostgresConnection {
 
 }
 
-/// Holds a `PGcancel*`, which libpq allows to be used from any thread. The address is kept as an integer so the
-/// holder is Sendable; the Mutex makes `cancel`, `install` and `free` exclusive. A cancellation that arrives before
-/// the statement is sent is remembered, and the connection's thread cancels right after sending.
+/// Lends a statement the connection's `PGcancel*` (owned by its `LibPQHandle`), which libpq allows to be used from any
+/// thread. The address is kept as an integer so the holder is Sendable; the Mutex makes `cancel`, `install` and
+/// `uninstall` exclusive, so the pointer is never used after the statement returns. A cancellation that arrives
+/// before the statement is sent is remembered, and the connection's thread cancels right after sending.
 private final class Canceller: Sendable {
     private struct State {
         var address: UInt = 0
@@ -179,11 +188,8 @@ private final class Canceller: Sendable {
         }
     }
 
-    func free() {
-        state.withLock { state in
-            if let pointer = OpaquePointer(bitPattern: state.address) { PQfreeCancel(pointer) }
-            state.address = 0
-        }
+    func uninstall() {
+        state.withLock { $0.address = 0 }
     }
 }
 

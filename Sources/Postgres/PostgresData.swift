@@ -52,24 +52,37 @@ public struct PostgresType: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A value that can be sent as a bound parameter, in PostgreSQL's text format.
+/// A value that can be sent as a bound parameter, in PostgreSQL's text format (or, where the type says so, binary).
 public protocol PostgresEncodable: Sendable {
     /// The parameter type sent to the server.
     static var postgresType: PostgresType { get }
     /// The value in PostgreSQL text format, or nil for SQL NULL.
     var postgresText: String? { get }
+    /// The value in PostgreSQL's binary format for `postgresType`, when the type sends binary (bytea: the bytes
+    /// themselves, half the size of hex text and no parsing on either side); nil to send `postgresText`.
+    var postgresBinary: [UInt8]? { get }
+}
+
+extension PostgresEncodable {
+    public var postgresBinary: [UInt8]? { nil }
 }
 
 /// A value that can be read from a result column in PostgreSQL's text format.
 public protocol PostgresDecodable: Sendable {
     /// Decodes a non-NULL value. Throws `PostgresDecodingFailure` when the text does not fit the type.
     static func decode(postgresText text: String, type: PostgresType) throws -> Self
+    /// Decodes a non-NULL bytea value, which rows hold as its bytes (decoded from libpq's hex text once, without an
+    /// intermediate string). The default hands the hex text form to `decode(postgresText:type:)`.
+    static func decode(postgresBytes bytes: [UInt8], type: PostgresType) throws -> Self
     /// The value for SQL NULL, or nil when this type cannot represent NULL.
     static var postgresNull: Self? { get }
 }
 
 extension PostgresDecodable {
     public static var postgresNull: Self? { nil }
+    public static func decode(postgresBytes bytes: [UInt8], type: PostgresType) throws -> Self {
+        try decode(postgresText: PostgresBytes.hexText(bytes), type: type)
+    }
 }
 
 /// Why a single value did not decode; the row adds the column name and types.
@@ -81,11 +94,15 @@ public struct PostgresDecodingFailure: Error, Sendable {
 extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
     public static var postgresType: PostgresType { Wrapped.postgresType }
     public var postgresText: String? { self?.postgresText }
+    public var postgresBinary: [UInt8]? { self?.postgresBinary }
 }
 
 extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
     public static func decode(postgresText text: String, type: PostgresType) throws -> Wrapped? {
         try Wrapped.decode(postgresText: text, type: type)
+    }
+    public static func decode(postgresBytes bytes: [UInt8], type: PostgresType) throws -> Wrapped? {
+        try Wrapped.decode(postgresBytes: bytes, type: type)
     }
     public static var postgresNull: Wrapped?? { .some(nil) }
 }
@@ -159,14 +176,21 @@ extension UUID: PostgresEncodable, PostgresDecodable {
     }
 }
 
-/// Bytes, for bytea columns (hex format on the wire).
+/// Bytes, for bytea columns. Sent as a binary parameter (the bytes themselves); read from libpq's hex text straight
+/// into bytes when the row is copied out.
 public struct PostgresBytes: Sendable, Hashable, PostgresEncodable, PostgresDecodable {
     public var bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public static var postgresType: PostgresType { .bytea }
 
-    public var postgresText: String? {
+    /// The hex text form (`\x…`), as `psql` shows it. Statements send `postgresBinary` instead.
+    public var postgresText: String? { Self.hexText(bytes) }
+
+    public var postgresBinary: [UInt8]? { bytes }
+
+    /// `bytes` in bytea's hex text format.
+    static func hexText(_ bytes: [UInt8]) -> String {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(2 + bytes.count * 2)
@@ -179,27 +203,43 @@ public struct PostgresBytes: Sendable, Hashable, PostgresEncodable, PostgresDeco
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func decode(postgresText text: String, type: PostgresType) throws -> PostgresBytes {
-        let utf8 = Array(text.utf8)
-        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"), utf8.count % 2 == 0 else {
-            throw PostgresDecodingFailure("not bytea in hex format")
-        }
-        func nibble(_ c: UInt8) throws -> UInt8 {
+    /// Bytes from bytea's hex text format (`\x` and an even number of hex digits), or nil when `text` is not that.
+    static func bytes(hexText text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard text.count >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"), text.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
             switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-            default: throw PostgresDecodingFailure("not bytea in hex format")
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
+            default: return nil
             }
         }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity((utf8.count - 2) / 2)
-        var index = 2
-        while index < utf8.count {
-            bytes.append(try nibble(utf8[index]) << 4 | nibble(utf8[index + 1]))
-            index += 2
+        let count = (text.count - 2) / 2
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var index = 2
+            for slot in 0..<count {
+                guard let high = nibble(text[index]), let low = nibble(text[index + 1]) else {
+                    failed = true
+                    break
+                }
+                buffer[slot] = high << 4 | low
+                index += 2
+            }
+            initialized = failed ? 0 : count
         }
+        return failed ? nil : bytes
+    }
+
+    public static func decode(postgresText text: String, type: PostgresType) throws -> PostgresBytes {
+        var text = text
+        let bytes = text.withUTF8 { Self.bytes(hexText: $0) }
+        guard let bytes else { throw PostgresDecodingFailure("not bytea in hex format") }
         return PostgresBytes(bytes)
+    }
+
+    public static func decode(postgresBytes bytes: [UInt8], type: PostgresType) throws -> PostgresBytes {
+        PostgresBytes(bytes)
     }
 }
 

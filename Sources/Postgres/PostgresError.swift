@@ -31,6 +31,10 @@ public struct SQLState: Sendable, Hashable, CustomStringConvertible {
     public static let insufficientPrivilege = SQLState("42501")
     public static let invalidTextRepresentation = SQLState("22P02")
     public static let raiseException = SQLState("P0001")
+    /// A prepared statement the client named does not exist (after `DISCARD ALL`, `DEALLOCATE`, or through a pooler
+    /// in transaction mode).
+    public static let invalidSQLStatementName = SQLState("26000")
+    public static let featureNotSupported = SQLState("0A000")
 
     /// Class 23: any integrity constraint violation.
     public static let integrityConstraintViolationClass = SQLState("23")
@@ -84,6 +88,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var table: String?
     public var column: String?
     public var schema: String?
+    /// The server's source function that raised the error (not translated, unlike the message): tells one 0A000 from
+    /// another.
+    public var routine: String?
 
     public init(
         kind: Kind,
@@ -94,7 +101,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         constraint: String? = nil,
         table: String? = nil,
         column: String? = nil,
-        schema: String? = nil
+        schema: String? = nil,
+        routine: String? = nil
     ) {
         self.kind = kind
         self.code = code
@@ -105,12 +113,22 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.table = table
         self.column = column
         self.schema = schema
+        self.routine = routine
     }
 
     /// True for errors after which the connection cannot be used: retrying on a fresh connection may succeed.
     public var isConnectionFailure: Bool {
         kind == .connection || code ~= .connectionExceptionClass || code == .adminShutdown || code == .crashShutdown
             || code == .cannotConnectNow
+    }
+
+    /// True when the server rejected one of the connection's prepared statements: it no longer exists (26000), or
+    /// the schema changed under it so that its result would change type (0A000 from `RevalidateCachedQuery`, "cached
+    /// plan must not change result type"). The connection has forgotten its statements by the time this is thrown; run
+    /// the statement (or, in a transaction, the whole transaction) again and it is prepared anew.
+    public var isStalePreparedStatement: Bool {
+        guard kind == .server else { return false }
+        return code == .invalidSQLStatementName || (code == .featureNotSupported && routine == "RevalidateCachedQuery")
     }
 
     public var description: String {

@@ -10,14 +10,45 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     public private(set) var sql: String
     /// Parameter types, one per placeholder.
     public private(set) var types: [PostgresType]
-    /// Parameter values in text format (nil for NULL), one per placeholder. Never logged.
-    public private(set) var values: [String?]
+    /// Parameter values as they are sent, one per placeholder. Never logged.
+    private(set) var parameters: [Parameter]
+
+    /// One bound value as it goes to libpq.
+    enum Parameter: Sendable, Equatable {
+        case null
+        /// Text format.
+        case text(String)
+        /// Binary format for the parameter's type (bytea: the bytes).
+        case binary([UInt8])
+
+        init(_ value: some PostgresEncodable) {
+            if let bytes = value.postgresBinary {
+                self = .binary(bytes)
+            } else if let text = value.postgresText {
+                self = .text(text)
+            } else {
+                self = .null
+            }
+        }
+    }
+
+    /// Parameter values in text format (nil for NULL), one per placeholder; binary values as their text form. Never
+    /// logged.
+    public var values: [String?] {
+        parameters.map { parameter in
+            switch parameter {
+            case .null: nil
+            case .text(let text): text
+            case .binary(let bytes): PostgresBytes.hexText(bytes)
+            }
+        }
+    }
 
     /// Raw SQL with no parameters. The caller vouches that no outside input is in `sql`.
     public init(unsafeSQL sql: String) {
         self.sql = sql
         self.types = []
-        self.values = []
+        self.parameters = []
     }
 
     public init(stringLiteral value: String) {
@@ -27,26 +58,26 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     public init(stringInterpolation: StringInterpolation) {
         self.sql = stringInterpolation.sql
         self.types = stringInterpolation.types
-        self.values = stringInterpolation.values
+        self.parameters = stringInterpolation.parameters
     }
 
     /// Appends a bound value and returns its placeholder, for building statements in loops.
     public mutating func bind(_ value: some PostgresEncodable) -> String {
         types.append(type(of: value).postgresType)
-        values.append(value.postgresText)
-        return "$\(values.count)"
+        parameters.append(Parameter(value))
+        return "$\(parameters.count)"
     }
 
     /// Appends SQL text (with its own binds) to this statement, renumbering its placeholders.
     public mutating func append(_ other: PostgresQuery) {
-        if other.values.isEmpty {
+        if other.parameters.isEmpty {
             sql += other.sql
             return
         }
-        let offset = values.count
+        let offset = parameters.count
         sql += renumber(other.sql, offset: offset)
         types += other.types
-        values += other.values
+        parameters += other.parameters
     }
 
     /// The SQL text only: safe to log, holds no bound value.
@@ -55,7 +86,7 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     public struct StringInterpolation: StringInterpolationProtocol {
         var sql = ""
         var types: [PostgresType] = []
-        var values: [String?] = []
+        var parameters: [Parameter] = []
 
         public init(literalCapacity: Int, interpolationCount: Int) {
             sql.reserveCapacity(literalCapacity + interpolationCount * 3)
@@ -68,15 +99,15 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
         /// A bound value: becomes `$n`.
         public mutating func appendInterpolation(_ value: some PostgresEncodable) {
             types.append(type(of: value).postgresType)
-            values.append(value.postgresText)
-            sql += "$\(values.count)"
+            parameters.append(Parameter(value))
+            sql += "$\(parameters.count)"
         }
 
         /// An optional bound value: nil becomes NULL.
         public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
             types.append(Value.postgresType)
-            values.append(value?.postgresText)
-            sql += "$\(values.count)"
+            parameters.append(value.map { Parameter($0) } ?? .null)
+            sql += "$\(parameters.count)"
         }
 
         /// A quoted identifier (schema, table or column name), with embedded quotes doubled.

@@ -16,8 +16,30 @@ public final class PostgresColumns: Sendable {
 /// One row of a result, copied out of libpq: safe to keep and to pass between tasks.
 public struct PostgresRow: Sendable {
     public let columns: PostgresColumns
-    /// Values in text format; nil is SQL NULL.
-    public let values: [String?]
+    /// The values as copied out of libpq; nil is SQL NULL.
+    let cells: [Cell?]
+
+    /// One non-NULL value: text as PostgreSQL sent it, or a bytea column's bytes (decoded from its hex text once).
+    enum Cell: Sendable {
+        case text(String)
+        case bytes([UInt8])
+    }
+
+    init(columns: PostgresColumns, cells: [Cell?]) {
+        self.columns = columns
+        self.cells = cells
+    }
+
+    /// Values in text format (bytea as hex text); nil is SQL NULL.
+    public var values: [String?] {
+        cells.map { cell in
+            switch cell {
+            case nil: nil
+            case .text(let text): text
+            case .bytes(let bytes): PostgresBytes.hexText(bytes)
+            }
+        }
+    }
 
     /// Decodes the named column. Errors name the column, the Swift type and the column's SQL type.
     public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
@@ -29,17 +51,20 @@ public struct PostgresRow: Sendable {
 
     /// Decodes the column at `index` (0-based).
     public func decode<T: PostgresDecodable>(_ index: Int, as type: T.Type = T.self) throws -> T {
-        guard values.indices.contains(index) else {
-            throw PostgresError.client(.decoding, "no column at index \(index) (the result has \(values.count))")
+        guard cells.indices.contains(index) else {
+            throw PostgresError.client(.decoding, "no column at index \(index) (the result has \(cells.count))")
         }
         let name = columns.names[index]
         let sqlType = columns.types[index]
-        guard let text = values[index] else {
+        guard let cell = cells[index] else {
             if let null = T.postgresNull { return null }
             throw PostgresError.client(.decoding, "column \(name) (\(sqlType)) is NULL; decode it as \(T.self)? to accept NULL")
         }
         do {
-            return try T.decode(postgresText: text, type: sqlType)
+            switch cell {
+            case .text(let text): return try T.decode(postgresText: text, type: sqlType)
+            case .bytes(let bytes): return try T.decode(postgresBytes: bytes, type: sqlType)
+            }
         } catch let failure as PostgresDecodingFailure {
             throw PostgresError.client(.decoding, "column \(name) (\(sqlType)) cannot be read as \(T.self): \(failure.reason)")
         }
@@ -48,7 +73,7 @@ public struct PostgresRow: Sendable {
     /// True when the named column is NULL.
     public func isNull(_ column: String) -> Bool {
         guard let index = columns.indexByName[column] else { return true }
-        return values[index] == nil
+        return cells[index] == nil
     }
 }
 

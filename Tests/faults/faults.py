@@ -29,6 +29,11 @@ Scenarios (each with its own server process on the same database):
             job survives the restart and releases the responses sealed meanwhile.
   sigterm   victims at work and one submission held in flight by a row lock when SIGTERM arrives: the held submission
             completes, the listener stops accepting connections while it is still running, the process exits 0.
+  walk      (only when asked for: SV_FAULTS_ONLY=walk, or scripts/bench-walk) SV_WALK_CLIENTS victims (default 64)
+            at once, each completing whole questionnaires one after another from fresh links (SV_WALK_QUESTIONNAIRES
+            in all, default 10 per client), pausing SV_WALK_THINK seconds between pages ("0", the default, or a range
+            "0.05,0.3"), a 503 pressed again after 0.2 s. Prints completed questionnaires/s, page requests/s, page
+            p50/p99 and the server's peak RSS; promises every questionnaire stored exactly once.
   overload  a ramp finds the sustainable rate (no errors, p99 under 500 ms); then 1x and 4x that rate, open loop.
             At 4x the server sheds with 503 at once: admitted requests' latency and the process's memory stay
             bounded (peak RSS from /proc/PID/status VmHWM, reset before each phase).
@@ -360,11 +365,14 @@ async def send(session: aiohttp.ClientSession, stats: Stats, method: str, path: 
         stats.latencies.append(time.monotonic() - started)
         check_response(status, headers, body, f"{method} {re.sub(r'/q/[0-9a-z]+', '/q/TOKEN', path)}")
         if status == 503 and retry_503:
-            await asyncio.sleep(random.uniform(0.1, 0.5))
+            await asyncio.sleep(random.uniform(*RETRY_503_PAUSE))
             continue
         return status, headers, body
     raise Unexpected(f"{method} {path}: 503 for 400 tries")
 
+
+# How long a victim waits before pressing the button again after a 503 (the walk scenario presses after 0.2 s exactly).
+RETRY_503_PAUSE = (0.1, 0.5)
 
 RESUME_CODE = re.compile(r"<strong[^>]*data-resume-code>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})</strong>")
 
@@ -883,6 +891,52 @@ async def start_sessions(links, stats: Stats) -> list[tuple[str, str, str]]:
     return results
 
 
+WALK_CLIENTS = int(os.environ.get("SV_WALK_CLIENTS", "64"))
+WALK_QUESTIONNAIRES = int(os.environ.get("SV_WALK_QUESTIONNAIRES", str(10 * WALK_CLIENTS)))
+WALK_THINK = tuple(float(x) for x in os.environ.get("SV_WALK_THINK", "0").split(",")) * 2
+
+
+async def scenario_walk(links) -> None:
+    """Throughput, latency and memory of whole questionnaires through the real pages (the figure to compare with other
+    survey tools): WALK_CLIENTS victims at once, each taking the next unused link when it has finished one."""
+    global RETRY_503_PAUSE
+    RETRY_503_PAUSE = (0.2, 0.2)
+    think = (WALK_THINK[0], WALK_THINK[1])
+    log(f"walk: {WALK_CLIENTS} clients completing {len(links)} questionnaires, pause {think[0]}-{think[1]} s between pages")
+    victims = [Victim(token, code, think=think) for token, code in links]
+    server = Server()
+    await server.start()
+    stats = Stats()
+    queue = list(reversed(victims))
+
+    async def client() -> None:
+        while queue:
+            victim = queue.pop()
+            try:
+                await journey(victim, stats)
+            except (ServerGone, Unexpected) as error:
+                promise(False, f"walk: a questionnaire did not complete: {error}")
+
+    await asyncio.sleep(1)
+    server.reset_peak()
+    started = time.monotonic()
+    await asyncio.gather(*(client() for _ in range(WALK_CLIENTS)))
+    elapsed = time.monotonic() - started
+    hwm = server.memory("VmHWM")
+    await server.kill()
+    completed = sum(v.confirmed for v in victims)
+    pages = sum(stats.statuses.values())
+    promise(completed == len(victims), f"walk: {len(victims) - completed} questionnaires were not completed")
+    counts = stored_counts(victims)
+    promise(not stored_once(counts, victims), "walk: a completed questionnaire is not stored exactly once")
+    summary.append(f"walk      {WALK_CLIENTS} clients, pause {think[0]}-{think[1]} s: {completed} questionnaires in {elapsed:.1f} s, "
+                   f"{completed / elapsed:.1f} questionnaires/s, {pages / elapsed:.0f} page requests/s (GET and POST; "
+                   f"{stats.statuses[200] / elapsed:.0f} pages shown/s), page p50 "
+                   f"{ms(percentile(stats.latencies, 50))}, p99 {ms(percentile(stats.latencies, 99))}, max "
+                   f"{ms(max(stats.latencies, default=0))}; 503s {stats.statuses[503]}; peak RSS {hwm // 1024} MiB; "
+                   f"requests {stats.line()}")
+
+
 async def scenario_overload(links) -> None:
     log("overload: ramp to the sustainable rate, then 1x and 4x")
     server = Server()
@@ -973,6 +1027,8 @@ async def main() -> int:
     # every response), so `dev demo-links` makes a new demonstration inspection.
     scenarios = [("crash", 200, scenario_crash), ("database", 61, scenario_database), ("sigterm", 41, scenario_sigterm),
                  ("overload", 300, scenario_overload)]
+    if "walk" in ONLY:
+        scenarios.append(("walk", WALK_QUESTIONNAIRES, scenario_walk))
     for name, count, scenario in scenarios:
         if wanted(name):
             log(f"issuing {count} links")

@@ -45,23 +45,23 @@ extension InvitationStore {
     }
 
     /// Saves the answers so far under `secret` (replacing that secret's previous draft; other drafts of the link stay).
+    /// One statement, so one round trip: for a session from before the ballot box, it also deletes the link's legacy
+    /// draft, in the same statement (and so the same transaction).
     public func saveDraft(_ id: Int, secret: String, form: FormDefinition, answers: Answers, now: Date) async throws {
         let sealed = try Self.sealDraft(DraftPayload(formID: form.id, formVersion: form.version, answers: answers), key: secrets.draftKey(secret))
-        try await database.withTransaction { connection in
-            try await connection.execute(
-                """
-                INSERT INTO victim_draft (draft_id, invitation_id, sealed, updated_at)
-                VALUES (\(PostgresBytes(secrets.draftID(secret))), \(id), \(PostgresBytes(sealed)), \(now))
-                ON CONFLICT (draft_id) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = EXCLUDED.updated_at
-                WHERE victim_draft.invitation_id = EXCLUDED.invitation_id
-                """
-            )
-            if Self.isLegacy(secret: secret) {
-                try await connection.execute(
-                    "DELETE FROM victim_draft WHERE draft_id = \(PostgresBytes(secrets.legacyDraftID(invitationID: id)))"
-                )
-            }
+        var statement: PostgresQuery = """
+            INSERT INTO victim_draft (draft_id, invitation_id, sealed, updated_at)
+            VALUES (\(PostgresBytes(secrets.draftID(secret))), \(id), \(PostgresBytes(sealed)), \(now))
+            ON CONFLICT (draft_id) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = EXCLUDED.updated_at
+            WHERE victim_draft.invitation_id = EXCLUDED.invitation_id
+            """
+        if Self.isLegacy(secret: secret) {
+            var combined: PostgresQuery = "WITH saved AS ("
+            combined.append(statement)
+            combined.append(") DELETE FROM victim_draft WHERE draft_id = \(PostgresBytes(secrets.legacyDraftID(invitationID: id)))")
+            statement = combined
         }
+        try await database.execute(statement)
     }
 
     static func sealDraft(_ payload: DraftPayload, key: SymmetricKey) throws -> [UInt8] {
@@ -92,35 +92,35 @@ extension InvitationStore {
             answers: answers,
             withdrawalTag: secrets.withdrawalTag(secret)
         )
-        return try await database.withTransaction { connection in
-            let rows = try await connection.query(
-                """
-                SELECT i.inspection_id, i.provider_id, i.status, n.victim_window_closes_on
+        // One statement, so one transaction and one round trip: lock the link's row, and only if it is unused and its
+        // window open, put the sealed copy in the box, spend the link and delete its drafts. A concurrent submission
+        // of the same link waits for the lock and then sees the link spent (READ COMMITTED rereads the locked row), so
+        // it stores nothing.
+        let rows = try await database.query(
+            """
+            WITH link AS (
+                SELECT i.id, i.inspection_id, i.provider_id, i.status, n.victim_window_closes_on
                 FROM invitation i JOIN inspection n ON n.id = i.inspection_id
                 WHERE i.id = \(id) FOR UPDATE OF i
-                """
-            )
-            guard let row = rows.first else { return .unavailable }
-            let status = InvitationAccess.Status(rawValue: try row.decode("status", as: String.self)) ?? .revoked
-            if status == .submitted { return .alreadySubmitted }
-            let closes = try row.decode("victim_window_closes_on", as: LocalDate.self)
-            guard status.isUnused, today <= closes else { return .unavailable }
-            try await ballotBox.deposit(
-                payload,
-                inspectionID: try row.decode("inspection_id"),
-                providerID: try row.decode("provider_id"),
-                invitationID: id,
-                on: connection
-            )
-            try await connection.execute(
-                """
+            ), deposited AS (
+                INSERT INTO sealed_response (inspection_id, provider_id, invitation_id, sealed)
+                SELECT inspection_id, provider_id, id, \(PostgresBytes(try ballotBox.seal(payload))) FROM link
+                WHERE status = ANY(\(InvitationAccess.Status.unused)) AND victim_window_closes_on >= \(today)
+                RETURNING invitation_id
+            ), spent AS (
                 UPDATE invitation SET status = 'submitted', submitted_at = \(now), submitted_language = \(language.rawValue)
-                WHERE id = \(id)
-                """
+                WHERE id IN (SELECT invitation_id FROM deposited)
+                RETURNING id
+            ), cleared AS (
+                DELETE FROM victim_draft WHERE invitation_id IN (SELECT invitation_id FROM deposited)
             )
-            try await connection.execute("DELETE FROM victim_draft WHERE invitation_id = \(id)")
-            return .stored
-        }
+            SELECT status, (SELECT count(*) FROM spent) AS stored FROM link
+            """
+        )
+        guard let row = rows.first else { return .unavailable }
+        if try row.decode("stored", as: Int.self) == 1 { return .stored }
+        let status = InvitationAccess.Status(rawValue: try row.decode("status", as: String.self)) ?? .revoked
+        return status == .submitted ? .alreadySubmitted : .unavailable
     }
 
     /// What a withdrawal attempt came to.
@@ -192,4 +192,7 @@ extension InvitationAccess.Status {
         case .submitted, .withdrawn, .expired, .revoked: false
         }
     }
+
+    /// The raw values of the unused statuses, for SQL (`status = ANY(…)`).
+    static let unused: [String] = allCases.filter(\.isUnused).map(\.rawValue)
 }

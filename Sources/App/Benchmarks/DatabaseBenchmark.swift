@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Postgres
 
 /// The Swift side of `scripts/bench-db`: the same work pgbench and `psql \copy` do, through our libpq layer.
@@ -65,6 +67,66 @@ public enum DatabaseBenchmark {
         let elapsed = clock.now - start
         await client.shutdown()
         return (rows, Double(rows) / elapsed.seconds)
+    }
+
+    /// Where a statement's time goes between the caller and libpq, from one client, one statement at a time, for
+    /// `duration` each: microseconds per `SELECT $1::int` through the pool as prepared statements, the same with the
+    /// statement cache off (parsed and planned every time), and per call of an empty method on an actor whose executor
+    /// is a one-thread event loop, as `PostgresConnection`'s is (the thread hop there and back, with no libpq call).
+    /// scripts/bench-db sets these beside pgbench's latency for the same statement from one client.
+    public static func latency(
+        connectionString: String,
+        duration: Duration,
+        logger: Logger
+    ) async throws -> (
+        prepared: Double, unnamed: Double, hop: Double
+    ) {
+        func statements(cache: Int) async throws -> Double {
+            let client = PostgresClient(
+                configuration: PostgresConfiguration(
+                    connectionString: connectionString,
+                    poolSize: 1,
+                    statementTimeout: nil,
+                    statementCacheCapacity: cache
+                ),
+                logger: logger
+            )
+            client.observe(with: AppMetrics().poolObserver)
+            _ = try await client.query("SELECT \(0)::int AS n")
+            let clock = ContinuousClock()
+            let start = clock.now
+            let deadline = start + duration
+            var count = 0
+            while clock.now < deadline {
+                _ = try await client.query("SELECT \(count)::int AS n")
+                count += 1
+            }
+            let elapsed = clock.now - start
+            await client.shutdown()
+            return elapsed.seconds / Double(count) * 1_000_000
+        }
+        let prepared = try await statements(cache: 256)
+        let unnamed = try await statements(cache: 0)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let probe = HopProbe(loop: group.next())
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + duration
+        var calls = 0
+        while clock.now < deadline {
+            calls = await probe.touch(calls)
+        }
+        let hop = (clock.now - start).seconds / Double(calls) * 1_000_000
+        try await group.shutdownGracefully()
+        return (prepared, unnamed, hop)
+    }
+
+    /// An actor on its own one-thread event loop, as `PostgresConnection` is, with nothing to do.
+    private actor HopProbe {
+        private let loop: any EventLoop
+        nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+        init(loop: any EventLoop) { self.loop = loop }
+        func touch(_ value: Int) -> Int { value + 1 }
     }
 
     struct BenchmarkError: Error, CustomStringConvertible {

@@ -108,15 +108,7 @@ public struct InvitationStore: Sendable {
         query.append(" ")
         query.append(condition)
         guard let row = try await database.query(query).first else { return nil }
-        return InvitationAccess(
-            id: try row.decode("id"),
-            inspectionID: try row.decode("inspection_id"),
-            providerID: try row.decode("provider_id"),
-            language: try row.decode("language"),
-            status: InvitationAccess.Status(rawValue: try row.decode("status")) ?? .revoked,
-            windowOpensOn: try row.decode("victim_window_opens_on"),
-            windowClosesOn: try row.decode("victim_window_closes_on")
-        )
+        return try InvitationAccess(row: row)
     }
 
     /// Records that the start page was seen (a GET: it spends nothing).
@@ -143,5 +135,21 @@ public struct InvitationStore: Sendable {
         case alreadySubmitted
         /// The link cannot be used (expired, revoked, withdrawn).
         case unavailable
+    }
+}
+
+extension InvitationAccess {
+    /// Reads the columns `InvitationStore.find` selects: `id`, `inspection_id`, `provider_id`, `language`, `status`,
+    /// `victim_window_opens_on` and `victim_window_closes_on`.
+    init(row: PostgresRow) throws {
+        self.init(
+            id: try row.decode("id"),
+            inspectionID: try row.decode("inspection_id"),
+            providerID: try row.decode("provider_id"),
+            language: try row.decode("language"),
+            status: InvitationAccess.Status(rawValue: try row.decode("status")) ?? .revoked,
+            windowOpensOn: try row.decode("victim_window_opens_on"),
+            windowClosesOn: try row.decode("victim_window_closes_on")
+        )
     }
 }

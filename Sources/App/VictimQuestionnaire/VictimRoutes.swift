@@ -285,9 +285,9 @@ struct VictimRoutes: Sendable {
     private func current(_ request: Request) async throws -> Result<Journey, Refusal> {
         let lang = language(request)
         guard let cookie = request.cookies[VictimSessionStore.cookieName]?.value,
-            let session = try await sessions.find(cookie: cookie, now: dependencies.now())
+            case let (session, invitation)? = try await sessions.findWithInvitation(cookie: cookie, now: dependencies.now())
         else { return .failure(Refusal(response: page("victim/session-expired", lang, Empty(), status: .forbidden))) }
-        guard let invitation = try await invitations.find(id: session.invitationID), usable(invitation),
+        guard let invitation, usable(invitation),
             let form = dependencies.forms.current(id: Self.formID)
         else { return .failure(Refusal(response: page("victim/not-working", session.language, Empty(), status: .notFound))) }
         return .success(Journey(cookie: cookie, session: session, invitation: invitation, form: form))

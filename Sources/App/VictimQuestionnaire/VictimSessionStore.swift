@@ -40,12 +40,23 @@ public struct VictimSessionStore: Sendable {
 
     /// The live session for a cookie value, extending its life; nil when unknown or expired.
     public func find(cookie: String, now: Date) async throws -> VictimSession? {
+        try await findWithInvitation(cookie: cookie, now: now)?.session
+    }
+
+    /// The live session for a cookie value, extending its life, with its invitation read in the same statement (one
+    /// round trip for what every questionnaire page needs first); nil when the session is unknown or expired.
+    public func findWithInvitation(cookie: String, now: Date) async throws -> (session: VictimSession, invitation: InvitationAccess?)? {
         guard SecretToken.isWellFormed(cookie) else { return nil }
         let rows = try await database.query(
             """
-            UPDATE victim_session SET expires_at = \(now.addingTimeInterval(Self.idleTimeout))
-            WHERE id_hash = \(PostgresBytes(Self.hash(cookie))) AND expires_at > \(now)
-            RETURNING invitation_id, secret_sealed, csrf_token, language
+            WITH s AS (
+                UPDATE victim_session SET expires_at = \(now.addingTimeInterval(Self.idleTimeout))
+                WHERE id_hash = \(PostgresBytes(Self.hash(cookie))) AND expires_at > \(now)
+                RETURNING invitation_id, secret_sealed, csrf_token, language AS session_language
+            )
+            SELECT s.invitation_id, s.secret_sealed, s.csrf_token, s.session_language,
+                   i.id, i.inspection_id, i.provider_id, i.language, i.status, n.victim_window_opens_on, n.victim_window_closes_on
+            FROM s LEFT JOIN invitation i ON i.id = s.invitation_id LEFT JOIN inspection n ON n.id = i.inspection_id
             """
         )
         guard let row = rows.first else { return nil }
@@ -54,12 +65,14 @@ public struct VictimSessionStore: Sendable {
             let opened = try? AES.GCM.open(box, using: Self.sealingKey(cookie)),
             let code = String(data: opened, encoding: .utf8)
         else { return nil }
-        return VictimSession(
+        let session = VictimSession(
             invitationID: try row.decode("invitation_id"),
             csrfToken: try row.decode("csrf_token"),
-            language: Language(rawValue: try row.decode("language")) ?? .en,
+            language: Language(rawValue: try row.decode("session_language")) ?? .en,
             secret: code
         )
+        let invitation = row.isNull("id") ? nil : try InvitationAccess(row: row)
+        return (session, invitation)
     }
 
     /// Remembers the language the person chose.
