@@ -62,6 +62,42 @@ struct LoadSheddingTests {
         #expect(limit.shouldLog(second: 6))
     }
 
+    @Test("unset, the limit follows the last second: it grows while requests are quick, and falls to what drains in 250 ms when they queue")
+    func adaptiveLimitFollowsThroughput() {
+        let limit = ConcurrencyLimit(floor: 10, ceiling: 40, target: .milliseconds(250))
+        #expect(limit.limit == 40, "before anything is known the ceiling applies")
+        // A starved machine: 60 completions a second, each having taken 700 ms (they queued).
+        for i in 0..<60 { limit.completed(at: .milliseconds(i * 1000 / 60), took: .milliseconds(700)) }
+        #expect(limit.limit == 40, "nothing is decided before a whole second has been seen")
+        limit.completed(at: .milliseconds(1000), took: .milliseconds(700))
+        #expect(limit.limit == 15, "60 a second drain a queue of 15 in 250 ms")
+        // Quick again (20 ms each): the limit grows by a quarter each quarter second, up to the ceiling.
+        for quarter in 5..<14 {
+            for i in 0..<100 { limit.completed(at: .milliseconds(quarter * 250 + i * 2), took: .milliseconds(20)) }
+        }
+        #expect(limit.limit == 40)
+        // A quiet service: few requests, all quick. Low throughput alone does not lower the limit.
+        for i in 0..<8 { limit.completed(at: .milliseconds(3501 + i * 60), took: .milliseconds(15)) }
+        limit.completed(at: .milliseconds(4000), took: .milliseconds(15))
+        #expect(limit.limit == 40)
+        // Only slow pages (8 a second, 900 ms each): never fewer than the floor, one per pooled connection.
+        for i in 0..<8 { limit.completed(at: .milliseconds(4001 + i * 120), took: .milliseconds(900)) }
+        limit.completed(at: .milliseconds(5000), took: .milliseconds(900))
+        #expect(limit.limit == 10)
+        // After a quiet spell the old quarter seconds are forgotten, not counted again: it grows from the floor.
+        limit.completed(at: .milliseconds(9000), took: .milliseconds(15))
+        #expect(limit.limit == 12)
+    }
+
+    @Test("MAX_CONCURRENT_REQUESTS set: the limit is fixed whatever the throughput")
+    func fixedLimitStaysFixed() throws {
+        let limit = try AppConfiguration(environment: ["MAX_CONCURRENT_REQUESTS": "7"]).makeConcurrencyLimit()
+        for i in 0..<10 { limit.completed(at: .milliseconds(i * 300), took: .seconds(2)) }
+        #expect(limit.limit == 7 && limit.floor == 7 && limit.target == nil)
+        let adaptive = try AppConfiguration(environment: [:]).makeConcurrencyLimit()
+        #expect(adaptive.floor == 10 && adaptive.ceiling == 40 && adaptive.target == .milliseconds(250))
+    }
+
     @Test("a request that waits longer than the pool's acquire timeout gets the 503 page, not a 500")
     func poolTimeoutIsUnavailable() async throws {
         try await TestApp.run(poolSize: 1, acquireTimeout: .milliseconds(100)) { client, app in

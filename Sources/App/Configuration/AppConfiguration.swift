@@ -24,8 +24,9 @@ import Postgres
 ///   from the first `X-Forwarded-For` entry; set `true` only behind a proxy that overwrites that header.
 /// - `RETENTION_MONTHS` (default 12, 1 to 1200): months after an inspection's publication when its raw victim answers,
 ///   paper answers and sentencer notes are deleted (issue 11).
-/// - `MAX_CONCURRENT_REQUESTS` (default four per pooled connection, 1 to 100000): requests handled at once; one more
-///   is answered 503 "please try again" at once instead of queueing (issue 10). `/healthz` and `/assets` are not counted.
+/// - `MAX_CONCURRENT_REQUESTS` (1 to 100000; default adaptive): requests handled at once; one more is answered 503
+///   "please try again" at once instead of queueing (issue 10). `/healthz` and `/assets` are not counted. Unset, the
+///   limit follows the throughput: as many as complete in 250 ms, between one and four per pooled connection.
 ///
 /// Least privilege (issue 18) adds:
 /// - `DATABASE_OWNER_URL` (optional): the owner role's connection string, used only to migrate (and grant the
@@ -66,8 +67,17 @@ public struct AppConfiguration: Sendable {
     /// The default concurrency limit per pooled connection: enough queued work to keep every connection busy while
     /// the admitted requests' latency stays within a few database round trips.
     public static let requestsPerConnection = 4
-    /// Requests handled at once before more are refused with 503.
+    /// The most requests handled at once before more are refused with 503 (the adaptive limit's ceiling).
     public var concurrencyLimit: Int { maxConcurrentRequests ?? poolSize * Self.requestsPerConnection }
+    /// The queueing delay the default, adaptive concurrency limit aims at.
+    public static let queueingTarget = Duration.milliseconds(250)
+
+    /// The load-shedding limit: fixed at `MAX_CONCURRENT_REQUESTS` when set, otherwise adaptive between the pool size
+    /// and `concurrencyLimit`, aiming at `queueingTarget`.
+    func makeConcurrencyLimit() -> ConcurrencyLimit {
+        if let maxConcurrentRequests { return ConcurrencyLimit(limit: maxConcurrentRequests) }
+        return ConcurrencyLimit(floor: poolSize, ceiling: concurrencyLimit, target: Self.queueingTarget)
+    }
     public var statementTimeout: Duration = .seconds(30)
     public var autoMigrate = true
     public var logLevel: Logger.Level = .info

@@ -52,14 +52,14 @@ public struct AppMetrics: Sendable {
         importRows = registry.makeCounter(descriptor: Self.name("survey_import_rows_total", "Service-user survey rows imported"))
         requestsInFlight = registry.makeGauge(descriptor: Self.name("http_requests_in_flight", "Requests being handled now"))
         requestsInFlightLimit = registry.makeGauge(
-            descriptor: Self.name("http_requests_in_flight_limit", "MAX_CONCURRENT_REQUESTS: one request more is answered 503")
+            descriptor: Self.name("http_requests_in_flight_limit", "Requests admitted at once now (MAX_CONCURRENT_REQUESTS, or the adaptive limit): one more is answered 503")
         )
         responsesReleased = registry.makeCounter(
             descriptor: Self.name("victim_responses_released_total", "Victim responses released from the ballot box into the report")
         )
         releaseRuns = registry.makeCounter(descriptor: Self.name("ballot_box_release_runs_total", "Release runs of the ballot box that finished"))
         requestsShed = registry.makeCounter(
-            descriptor: Self.name("http_requests_shed_total", "Requests answered 503 at once because MAX_CONCURRENT_REQUESTS were in flight")
+            descriptor: Self.name("http_requests_shed_total", "Requests answered 503 at once because the concurrency limit was reached")
         )
         // Counters with labels appear on the first scrape at zero, so dashboards and alerts see them before they move.
         for channel in SubmissionChannel.allCases {

@@ -60,7 +60,7 @@ public struct AppDependencies: Sendable {
         self.passwordPolicy = passwordPolicy
         self.throttlePolicy = throttlePolicy
         self.now = now
-        requestLimit = ConcurrencyLimit(limit: configuration.concurrencyLimit)
+        requestLimit = configuration.makeConcurrencyLimit()
         self.metrics = metrics
         // The pool reports each lease's wait to these metrics.
         database.observe(with: metrics.poolObserver)
