@@ -52,7 +52,7 @@ public struct AppMetrics: Sendable {
         importRows = registry.makeCounter(descriptor: Self.name("survey_import_rows_total", "Service-user survey rows imported"))
         requestsInFlight = registry.makeGauge(descriptor: Self.name("http_requests_in_flight", "Requests being handled now"))
         requestsInFlightLimit = registry.makeGauge(
-            descriptor: Self.name("http_requests_in_flight_limit", "Requests admitted at once now (MAX_CONCURRENT_REQUESTS, or the adaptive limit): one more is answered 503")
+            descriptor: Self.name("http_requests_in_flight_limit", "Requests admitted at once now (fixed or adaptive): one more is answered 503")
         )
         responsesReleased = registry.makeCounter(
             descriptor: Self.name("victim_responses_released_total", "Victim responses released from the ballot box into the report")
