@@ -16,6 +16,7 @@ public enum Server {
         let passwordPolicy = try PasswordPolicy.load(path: configuration.commonPasswordsFile)
         // Definitions are checked before the database is touched; the recorded versions are checked after migrating.
         _ = try FormRegistry.load(directory: configuration.formsDirectory)
+        let themes = try ThemeCatalogue.load(formsDirectory: configuration.formsDirectory)
         let linkSecrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
         let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
@@ -43,6 +44,7 @@ public enum Server {
                 ownerDatabase: ownerClient,
                 templates: templates,
                 forms: forms,
+                themes: themes,
                 linkSecrets: linkSecrets,
                 logger: logger,
                 passwordPolicy: passwordPolicy
@@ -138,7 +140,7 @@ public enum Server {
     ) async throws
         -> [FormProblem]
     {
-        let problems = FormLoader.check(paths: paths)
+        let problems = FormLoader.check(paths: paths) + ThemeCatalogue.check(paths: paths)
         guard againstDatabase, problems.isEmpty else { return problems }
         let registry = try FormLoader.loadAll(paths: paths)
         let setup = try await DatabaseSetup.resolve(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)

@@ -68,6 +68,10 @@ public enum DatabaseRoles {
         "victim_free_text_review": .readWrite,
         // Every revision of a review is kept (issue 19): added, never changed; deleted with its review (ON DELETE CASCADE).
         "victim_free_text_review_revision": [.select, .insert],
+        // Themes of free-text answers (issue 19): each inspection's list, seeded once, and the tags of reviewed answers.
+        "inspection_theme": .readWrite,
+        "inspection_theme_seeded": [.select, .insert],
+        "victim_free_text_theme": [.select, .insert, .delete],
         // Sentencer meetings.
         "sentencer_meeting": [.select, .insert, .update],
         "sentencer_meeting_attendance": [.select, .insert, .delete],

@@ -10,6 +10,7 @@ struct FreeTextPage: Sendable {
         let questionID: String
         let question: String
         let text: String
+        let themes: ThemeChoices
     }
     let title = "Review free-text answers"
     let staff: StaffChrome
@@ -17,6 +18,7 @@ struct FreeTextPage: Sendable {
     let inspectionTitle: String
     let reportHref: String
     let reviewedHref: String
+    let themesHref: String
     let suppressBelow: Int
     let action: String
     let items: [Item]
@@ -28,6 +30,7 @@ struct FreeTextPage: Sendable {
         inspection: ReportStore.InspectionFacts,
         pending: (items: [FreeTextReviewStore.Item], total: Int),
         form: FormDefinition?,
+        themes: [FreeTextThemeStore.Theme] = [],
         session: StaffSession,
         message: String?,
         publishedOn: LocalDate? = nil,
@@ -38,6 +41,7 @@ struct FreeTextPage: Sendable {
         inspectionTitle = inspection.title
         reportHref = "/inspections/\(inspection.id)/report"
         reviewedHref = "/inspections/\(inspection.id)/report/free-text/reviewed"
+        themesHref = "/inspections/\(inspection.id)/report/themes"
         self.suppressBelow = suppressBelow
         action = "/inspections/\(inspection.id)/report/free-text"
         items = pending.items.enumerated().map { index, item in
@@ -46,7 +50,9 @@ struct FreeTextPage: Sendable {
                 responseID: item.responseID,
                 questionID: item.questionID,
                 question: form?.question(id: item.questionID)?.label.text(.en) ?? item.questionID,
-                text: item.text
+                text: item.text,
+                // Not reviewed yet: the suggested themes are ticked, for the reviewer to confirm or untick.
+                themes: ThemeChoices(themes, text: item.text, checked: nil, prefix: "theme-\(index + 1)")
             )
         }
         hasItems = !items.isEmpty
@@ -72,6 +78,11 @@ struct ReviewDraft: Sendable {
     let quotable: Bool
     /// The revision the reviewer saw (0: not reviewed yet).
     let basedOn: Int
+    /// The themes ticked (ids of the inspection's themes); nil for an answer never reviewed and opened afresh, whose
+    /// form ticks the suggested themes.
+    let themes: Set<Int>?
+    /// A posted theme that is not a number (a tampered form): refused like a theme of another inspection.
+    let unreadableTheme: Bool
 
     init(_ form: StaffForm) {
         responseID = form["response"] ?? ""
@@ -80,16 +91,21 @@ struct ReviewDraft: Sendable {
         safeguarding = form["safeguarding"] == "yes"
         quotable = form["quotable"] == "yes"
         basedOn = max(0, Int(form["revision"] ?? "") ?? 0)
+        let posted = form.fields.filter { $0.0 == "theme" }.map(\.1)
+        themes = Set(posted.compactMap { Int($0) })
+        unreadableTheme = posted.contains { Int($0) == nil }
     }
 
-    /// The current review of `answer`, to correct it.
-    init(_ answer: FreeTextReviewStore.Item) {
+    /// The current review of `answer` and its themes (`tags`), to correct it.
+    init(_ answer: FreeTextReviewStore.Item, tags: Set<Int>) {
         responseID = answer.responseID
         questionID = answer.questionID
         phrases = answer.phrases
         safeguarding = answer.safeguarding
         quotable = answer.quotable
         basedOn = answer.revision
+        themes = answer.revision == 0 ? nil : tags
+        unreadableTheme = false
     }
 
     private init(_ other: ReviewDraft, basedOn: Int) {
@@ -98,6 +114,8 @@ struct ReviewDraft: Sendable {
         phrases = other.phrases
         safeguarding = other.safeguarding
         quotable = other.quotable
+        themes = other.themes
+        unreadableTheme = other.unreadableTheme
         self.basedOn = basedOn
     }
 
@@ -126,6 +144,8 @@ struct ReviewAnswerPage: Sendable {
     let previewText: String?
     let previewLine: String?
     let message: String?
+    let themes: ThemeChoices
+    let themesHref: String
 
     init(
         inspection: ReportStore.InspectionFacts,
@@ -133,9 +153,12 @@ struct ReviewAnswerPage: Sendable {
         draft: ReviewDraft,
         preview: (text: String, count: Int)?,
         form: FormDefinition?,
+        themes: [FreeTextThemeStore.Theme] = [],
         session: StaffSession,
         message: String?
     ) {
+        self.themes = ThemeChoices(themes, text: answer.text, checked: draft.themes, prefix: "theme")
+        themesHref = "/inspections/\(inspection.id)/report/themes"
         title = answer.revision == 0 ? "Review a free-text answer" : "Correct a reviewed answer"
         staff = StaffChrome(session)
         csrfToken = session.csrfToken
@@ -249,5 +272,156 @@ extension FreeTextReviewStore.Item {
         "Revision \(revision), by \(reviewedBy ?? "an inspector")"
             + (reviewedAt.map { " on " + LocalDate($0, timeZone: AppDependencies.london).description } ?? "")
             + (quotable ? "; may be quoted" : "") + (safeguarding ? "; flagged for safeguarding" : "") + "."
+    }
+}
+
+/// The themes fieldset of a review form: every theme of the inspection as a checkbox, the suggested ones saying why.
+struct ThemeChoices: Sendable {
+    struct Choice: Sendable {
+        let id: Int
+        let inputID: String
+        let name: String
+        let checked: Bool
+        /// "Suggested: the answer says ‘release date’", when one of the theme's phrases occurs in the answer.
+        let suggestion: String?
+    }
+    let items: [Choice]
+    let hasItems: Bool
+    let hintID: String
+
+    /// `checked` nil: tick the suggested themes (an answer never reviewed); otherwise tick exactly `checked`.
+    init(_ themes: [FreeTextThemeStore.Theme], text: String, checked: Set<Int>?, prefix: String) {
+        items = themes.enumerated().map { index, theme in
+            let phrase = FreeTextThemeStore.suggestion(for: text, theme: theme)
+            return Choice(
+                id: theme.id,
+                inputID: "\(prefix)-\(index + 1)",
+                name: theme.name,
+                checked: checked.map { $0.contains(theme.id) } ?? (phrase != nil),
+                suggestion: phrase.map { "Suggested: the answer says ‘\($0)’" }
+            )
+        }
+        hasItems = !items.isEmpty
+        hintID = "\(prefix)s-hint"
+    }
+}
+
+/// The inspection's themes: a table of them with their counts, and a form to add one.
+struct ThemesPage: Sendable {
+    struct Row: Sendable {
+        let name: String
+        let welshName: String
+        let description: String
+        let phrases: String
+        let tagged: Int
+        let href: String
+    }
+    let title = "Themes for victims' own words"
+    let staff: StaffChrome
+    let csrfToken: String
+    let inspectionTitle: String
+    let action: String
+    let reviewHref: String
+    let rows: [Row]
+    let hasRows: Bool
+    let canChange: Bool
+    let notice: String?
+    let errors: FieldErrors
+    let fields: ThemeFields
+
+    init(
+        inspection: ReportStore.InspectionFacts,
+        themes: [FreeTextThemeStore.Theme],
+        draft: FreeTextThemeStore.Draft?,
+        errors: FieldErrors,
+        session: StaffSession,
+        publishedOn: LocalDate?
+    ) {
+        staff = StaffChrome(session)
+        csrfToken = session.csrfToken
+        inspectionTitle = inspection.title
+        action = "/inspections/\(inspection.id)/report/themes"
+        reviewHref = "/inspections/\(inspection.id)/report/free-text"
+        rows = themes.map {
+            Row(
+                name: $0.name,
+                welshName: $0.welshName ?? "",
+                description: $0.description,
+                phrases: $0.suggestedBy.joined(separator: ", "),
+                tagged: $0.tagged,
+                href: "/inspections/\(inspection.id)/report/themes/\($0.id)"
+            )
+        }
+        hasRows = !rows.isEmpty
+        canChange = publishedOn == nil
+        notice = publishedOn.map { "\(PublishedReport.notice($0)). Its themes can no longer be changed." }
+        self.errors = errors
+        fields = ThemeFields(draft, errors: errors)
+    }
+}
+
+/// One theme's form fields (name, Welsh name, description, suggesting phrases) with their values and errors.
+struct ThemeFields: Sendable {
+    let name: InputField
+    let welshName: InputField
+    let description: String
+    let descriptionError: String?
+    let phrases: String
+    let phrasesError: String?
+
+    init(_ draft: FreeTextThemeStore.Draft?, errors: FieldErrors) {
+        name = InputField(
+            id: "name",
+            label: "Name",
+            value: draft?.name ?? "",
+            hint: "A few words, as the report will show it, for example ‘Kept informed’",
+            error: errors["name"],
+            maxLength: ThemeCatalogue.maximumNameLength
+        )
+        welshName = InputField(
+            id: "welsh_name",
+            label: "Name in Welsh (optional)",
+            value: draft?.welshName ?? "",
+            error: errors["welsh_name"],
+            maxLength: ThemeCatalogue.maximumNameLength
+        )
+        description = draft?.description ?? ""
+        descriptionError = errors["description"]
+        phrases = draft?.suggestedBy.joined(separator: "\n") ?? ""
+        phrasesError = errors["suggested_by"]
+    }
+}
+
+/// One theme: change its name, description and phrases, or delete it.
+struct ThemePage: Sendable {
+    let title: String
+    let staff: StaffChrome
+    let csrfToken: String
+    let inspectionTitle: String
+    let action: String
+    let backHref: String
+    let tagged: String
+    let errors: FieldErrors
+    let fields: ThemeFields
+
+    init(
+        inspection: ReportStore.InspectionFacts,
+        theme: FreeTextThemeStore.Theme,
+        draft: FreeTextThemeStore.Draft,
+        errors: FieldErrors,
+        session: StaffSession
+    ) {
+        title = "Change the theme ‘\(theme.name)’"
+        staff = StaffChrome(session)
+        csrfToken = session.csrfToken
+        inspectionTitle = inspection.title
+        action = "/inspections/\(inspection.id)/report/themes/\(theme.id)"
+        backHref = "/inspections/\(inspection.id)/report/themes"
+        tagged =
+            theme.tagged == 1
+            ? "1 reviewed answer has this theme. Deleting the theme removes it from that answer."
+            : "\(theme.tagged) reviewed answers have this theme. Deleting the theme removes it from them."
+        self.errors = errors
+        fields = ThemeFields(draft, errors: errors)
     }
 }

@@ -225,6 +225,8 @@ public struct FreeTextReviewStore: Sendable {
         case notFound
         /// Someone else saved a revision since the reviewer opened the answer (`current` is theirs): nothing saved.
         case conflict(current: Int)
+        /// A theme that is not one of the inspection's (another inspection's, or deleted a moment ago): nothing saved.
+        case unknownTheme
     }
 
     /// Saves a review of an answer as a new revision: `phrases` redacted from the original text, the safeguarding
@@ -237,6 +239,7 @@ public struct FreeTextReviewStore: Sendable {
         phrases: [String],
         safeguarding: Bool,
         quotable: Bool = false,
+        themes: Set<Int> = [],
         basedOn: Int = 0,
         reviewer: Int,
         now: Date
@@ -256,6 +259,11 @@ public struct FreeTextReviewStore: Sendable {
                     "SELECT revision FROM victim_free_text_review WHERE response_id = \(responseID)::uuid AND question_id = \(questionID)"
                 ).first?.decode("revision", as: Int.self) ?? 0
             guard current == basedOn else { return .conflict(current: current) }
+            let themeIDs = themes.sorted()
+            let known = try await connection.query(
+                "SELECT count(*) AS n FROM inspection_theme WHERE inspection_id = \(inspectionID) AND id = ANY(\(themeIDs)::bigint[])"
+            )[0].decode("n", as: Int.self)
+            guard known == themeIDs.count else { return .unknownTheme }
             let kept = phrases.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
             let (redacted, count) = Self.redact(text, phrases: kept)
             let revision = current + 1
@@ -271,10 +279,22 @@ public struct FreeTextReviewStore: Sendable {
             )
             try await connection.execute(
                 """
+                DELETE FROM victim_free_text_theme WHERE response_id = \(responseID)::uuid AND question_id = \(questionID)
+                """
+            )
+            try await connection.execute(
+                """
+                INSERT INTO victim_free_text_theme (response_id, question_id, theme_id)
+                SELECT \(responseID)::uuid, \(questionID), unnest(\(themeIDs)::bigint[])
+                """
+            )
+            try await connection.execute(
+                """
                 INSERT INTO victim_free_text_review_revision
-                    (response_id, question_id, revision, phrases, redacted_text, redactions, safeguarding, quotable, reviewed_by, reviewed_at)
+                    (response_id, question_id, revision, phrases, redacted_text, redactions, safeguarding, quotable, reviewed_by, reviewed_at, themes)
                 VALUES (\(responseID)::uuid, \(questionID), \(revision), \(kept)::text[], \(redacted), \(count), \(safeguarding), \(quotable),
-                    \(reviewer), \(now))
+                    \(reviewer), \(now),
+                    ARRAY(SELECT name FROM inspection_theme WHERE id = ANY(\(themeIDs)::bigint[]) ORDER BY position, id))
                 """
             )
             return .saved(revision: revision)

@@ -72,6 +72,9 @@ struct ReportContent: Sendable, Codable {
         let answers: String
         let reviewed: [String]
         let hasReviewed: Bool
+        /// The reviewed answers by theme (optional: snapshots published before themes have none).
+        let themes: TableView?
+        let themesChartSVG: String?
     }
     struct OutcomeGroup: Sendable, Codable {
         let label: String
@@ -183,21 +186,59 @@ struct ReportContent: Sendable, Codable {
         }
         // Quotes: reviewed, redacted answers an inspector marked quotable, and only where at least the threshold of
         // people answered the question, so that a quote cannot be tied to a small group.
+        let themesTable = victims.themesTable
         freeText = victims.freeText.map { item in
             let reviewed = report.freeText.filter { $0.questionID == item.id }
             let enough = item.answers >= report.rules.suppressBelow && item.shown != .suppressed
             let quotes = enough ? reviewed.filter(\.quotable).compactMap(\.redacted) : []
+            let themed = victims.themes.first { $0.id == item.id }
+            // The number reviewed as disclosure control lets it be shown (a count under the threshold is [c]).
+            let reviewedShown = themed?.reviewed.display ?? ReportValue.suppressed.display
             let answers: String
             if item.answers == 0 {
                 answers = "No answers yet."
             } else if !enough {
                 answers =
-                    "\(reviewed.count) answers reviewed. Quotes are shown only where at least \(report.rules.suppressBelow) people answered "
+                    "\(reviewedShown) answers reviewed. Quotes are shown only where at least \(report.rules.suppressBelow) people answered "
                     + "the question, and the number of answers is hidden here ([c])."
             } else {
-                answers = "\(reviewed.count) of \(item.shown.display) answers reviewed; \(quotes.count) marked for quoting."
+                answers = "\(reviewedShown) of \(item.shown.display) answers reviewed; \(quotes.count) marked for quoting."
             }
-            return FreeText(label: "\(Self.shortLabel(item.id)): \(item.label)", answers: answers, reviewed: quotes, hasReviewed: !quotes.isEmpty)
+            var themes: TableView?
+            var chartSVG: String?
+            if let themed, !themed.themes.isEmpty, themed.reviewed != .count(0) {
+                let rows = themesTable.rows.filter { $0.first == .text(item.id) }
+                themes = TableView(
+                    ReportTable(
+                        name: themesTable.name,
+                        caption: "Reviewed answers to \(Self.shortLabel(item.id)) by theme",
+                        columns: zip(themesTable.columns, themesTable.headings).map { ($0, $1) },
+                        rows: rows
+                    ),
+                    headerColumns: 1,
+                    skip: ["question_id", "question", "reviewed_answers"]
+                )
+                let chart = BarChart(
+                    id: "themes-\(item.id)",
+                    title: "Reviewed answers to \(Self.shortLabel(item.id)) by theme: % of reviewed answers",
+                    bars: themed.themes.map { theme in
+                        var percent: Double?
+                        if case .percent(let value, _) = theme.percent { percent = value }
+                        return BarChart.Bar(label: theme.name, percent: percent, interval: nil, valueText: theme.percent.display)
+                    },
+                    labelWidth: 280,
+                    summary: "Bar chart of the percentage of reviewed answers tagged with each theme; an answer may have several themes."
+                )
+                chartSVG = chart.hasData ? chart.svg : nil
+            }
+            return FreeText(
+                label: "\(Self.shortLabel(item.id)): \(item.label)",
+                answers: answers,
+                reviewed: quotes,
+                hasReviewed: !quotes.isEmpty,
+                themes: themes,
+                themesChartSVG: chartSVG
+            )
         }
         reviewHref = "/inspections/\(report.inspection.id)/report/free-text"
         safeguardingHref = "/inspections/\(report.inspection.id)/report/safeguarding"

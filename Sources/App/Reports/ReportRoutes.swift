@@ -39,6 +39,7 @@ struct ReportRoutes: Sendable {
 
     func register(on staff: StaffRouter) {
         registerReview(on: staff)
+        registerThemes(on: staff)
         staff.get("/inspections/:id/report", .viewReport) { request, context, session in
             let inspection = try await authorise(context, session, store: store)
             try await dependencies.accounts.audit.record(
@@ -111,6 +112,18 @@ struct ReportRoutes: Sendable {
             if form["action"] == "preview" {
                 return try await answerPage(inspection, answer, draft: draft, session: session, preview: true, message: nil)
             }
+            if draft.unreadableTheme {
+                var response = try await answerPage(
+                    inspection,
+                    answer,
+                    draft: draft,
+                    session: session,
+                    preview: false,
+                    message: "One of the themes sent is not a theme of this inspection. Nothing was saved: choose the themes again."
+                )
+                response.status = .badRequest
+                return response
+            }
             let outcome = try await reviews.review(
                 inspectionID: inspection.id,
                 responseID: draft.responseID,
@@ -118,6 +131,7 @@ struct ReportRoutes: Sendable {
                 phrases: draft.phrases,
                 safeguarding: draft.safeguarding,
                 quotable: draft.quotable,
+                themes: draft.themes ?? [],
                 basedOn: draft.basedOn,
                 reviewer: Int(session.user.id),
                 now: dependencies.now()
@@ -125,6 +139,19 @@ struct ReportRoutes: Sendable {
             switch outcome {
             case .notFound:
                 return try await reviewPage(inspection, request, context, session, message: "That answer was not found.")
+            case .unknownTheme:
+                // A theme deleted a moment ago, or one of another inspection: nothing saved, the reviewer's work kept.
+                var response = try await answerPage(
+                    inspection,
+                    answer,
+                    draft: draft,
+                    session: session,
+                    preview: false,
+                    message:
+                        "One of the themes you chose is no longer a theme of this inspection. Nothing was saved: check the themes and save again."
+                )
+                response.status = .conflict
+                return response
             case .conflict:
                 // Someone saved a review a moment ago: show theirs, keep this reviewer's phrases, nothing lost.
                 let current =
@@ -147,7 +174,7 @@ struct ReportRoutes: Sendable {
                     subject: .inspection(inspection.id),
                     details: [
                         "phrases": .int(Int64(draft.phrases.count)), "safeguarding": .bool(draft.safeguarding),
-                        "quotable": .bool(draft.quotable), "revision": .int(Int64(revision)),
+                        "quotable": .bool(draft.quotable), "revision": .int(Int64(revision)), "themes": .int(Int64(draft.themes?.count ?? 0)),
                     ]
                 )
                 if draft.safeguarding { context.logger.info("safeguarding concern flagged", metadata: ["inspection.id": "\(inspection.id)"]) }
@@ -194,11 +221,12 @@ struct ReportRoutes: Sendable {
                 subject: .inspection(inspection.id),
                 details: ["shown": .int(1), "safeguarding": .bool(answer.safeguarding)]
             )
+            let draft = ReviewDraft(answer, tags: try await themeStore.tags(responseID: answer.responseID, questionID: answer.questionID))
             if try await publications.publishedOn(inspection.id) != nil {
                 var response = try await answerPage(
                     inspection,
                     answer,
-                    draft: ReviewDraft(answer),
+                    draft: draft,
                     session: session,
                     preview: false,
                     message: "This report is published: its free text can no longer be reviewed."
@@ -206,7 +234,7 @@ struct ReportRoutes: Sendable {
                 response.status = .conflict
                 return response
             }
-            return try await answerPage(inspection, answer, draft: ReviewDraft(answer), session: session, preview: false, message: nil)
+            return try await answerPage(inspection, answer, draft: draft, session: session, preview: false, message: nil)
         }
         staff.get("/inspections/:id/report/safeguarding", .viewReport) { request, context, session in
             let inspection = try await authorise(context, session, store: workStore)
@@ -254,6 +282,7 @@ struct ReportRoutes: Sendable {
                 draft: draft,
                 preview: preview ? FreeTextReviewStore.redact(answer.text, phrases: draft.phrases) : nil,
                 form: dependencies.forms.current(id: Self.victimFormID),
+                themes: try await themeStore.themes(inspectionID: inspection.id, defaults: dependencies.themes),
                 session: session,
                 message: message
             )
@@ -283,6 +312,7 @@ struct ReportRoutes: Sendable {
                 inspection: inspection,
                 pending: pending,
                 form: form,
+                themes: try await themeStore.themes(inspectionID: inspection.id, defaults: dependencies.themes),
                 session: session,
                 message: message,
                 publishedOn: publishedOn,
@@ -292,6 +322,8 @@ struct ReportRoutes: Sendable {
     }
 
     var reviews: FreeTextReviewStore { FreeTextReviewStore(database: dependencies.database) }
+
+    var themeStore: FreeTextThemeStore { FreeTextThemeStore(database: dependencies.database) }
 
     var publications: PublicationStore { PublicationStore(database: dependencies.database) }
 
@@ -328,7 +360,7 @@ struct ReportRoutes: Sendable {
     }
 
     /// The inspection, after checking it exists (404) and that an inspector is assigned to it (403).
-    private func authorise(_ context: AppRequestContext, _ session: StaffSession, store: ReportStore) async throws -> ReportStore.InspectionFacts {
+    func authorise(_ context: AppRequestContext, _ session: StaffSession, store: ReportStore) async throws -> ReportStore.InspectionFacts {
         guard let id = context.parameters.get("id", as: Int.self), let inspection = try await store.inspection(id) else {
             throw HTTPError(.notFound)
         }

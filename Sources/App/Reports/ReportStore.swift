@@ -57,8 +57,23 @@ public struct ReportStore: Sendable {
         public var codes: [String: [String: Int]] = [:]
         /// Per question id, the number of responses answering it.
         public var answered: [String: Int] = [:]
+        /// Per free-text question id, the answers an inspector has reviewed.
+        public var reviewed: [String: Int] = [:]
+        /// The inspection's themes in order, each with its tagged reviewed answers per question id.
+        public var themes: [ThemeTally] = []
 
         public init() {}
+    }
+
+    /// One theme of an inspection and, per free-text question id, the reviewed answers tagged with it.
+    public struct ThemeTally: Sendable, Equatable {
+        public let name: String
+        public var tagged: [String: Int]
+
+        public init(name: String, tagged: [String: Int]) {
+            self.name = name
+            self.tagged = tagged
+        }
     }
 
     /// The inspection with `id` and its area's name, or nil.
@@ -141,6 +156,35 @@ public struct ReportStore: Sendable {
             case "response": counts.responses = n
             case "answered": counts.answered[try row.decode("question"), default: 0] = n
             default: counts.codes[try row.decode("question", as: String.self), default: [:]][try row.decode("code", as: String.self)] = n
+            }
+        }
+        for row in try await database.query(
+            """
+            SELECT v.question_id, count(*) AS n FROM victim_free_text_review v JOIN victim_response r ON r.id = v.response_id
+            WHERE r.inspection_id = \(inspectionID) AND r.form_id = \(formID) GROUP BY v.question_id
+            """
+        ) {
+            counts.reviewed[try row.decode("question_id")] = try row.decode("n", as: Int.self)
+        }
+        var byTheme: [Int: Int] = [:]
+        for row in try await database.query(
+            """
+            SELECT t.id, t.name, g.question_id, count(r.id) AS n
+            FROM inspection_theme t
+            LEFT JOIN victim_free_text_theme g ON g.theme_id = t.id
+            LEFT JOIN victim_response r ON r.id = g.response_id AND r.form_id = \(formID)
+            WHERE t.inspection_id = \(inspectionID)
+            GROUP BY t.id, t.name, t.position, g.question_id
+            ORDER BY t.position, t.id
+            """
+        ) {
+            let id = try row.decode("id", as: Int.self)
+            if byTheme[id] == nil {
+                byTheme[id] = counts.themes.count
+                counts.themes.append(ThemeTally(name: try row.decode("name"), tagged: [:]))
+            }
+            if let question = try row.decode("question_id", as: String?.self), let index = byTheme[id] {
+                counts.themes[index].tagged[question] = try row.decode("n", as: Int.self)
             }
         }
         return counts

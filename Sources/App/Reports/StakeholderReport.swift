@@ -18,6 +18,16 @@ public struct MeasuredQuestion: Sendable, Equatable {
     }
 }
 
+/// A free-text question's themes after disclosure control.
+public struct ThemedQuestion: Sendable {
+    public let id: String
+    public let label: String
+    /// The reviewed answers (the base of every share).
+    public let reviewed: ReportValue
+    /// Per theme, in the inspection's order: the tagged answers and their share of the reviewed ones.
+    public let themes: [(name: String, count: ReportValue, percent: ReportValue)]
+}
+
 /// The victims section: links per provider, and per question the distribution and the % positive — every figure
 /// one of a single set of protected figures (`ProtectedFigures`), so that no combination of them (a row against its
 /// total, a question against the number of responses) recovers a hidden one.
@@ -31,6 +41,8 @@ public struct VictimsSection: Sendable, Equatable {
     /// Free-text questions, how many answers each has, and that count as it may be shown (the text itself is never
     /// part of the report model).
     public let freeText: [(id: String, label: String, answers: Int, shown: ReportValue)]
+    /// Per free-text question, the reviewed answers and, per theme, those tagged with it, as they may be shown.
+    public let themes: [ThemedQuestion]
     public let rules: DisclosureRules
     /// Per provider the shown links figures (issued, opened, started, submitted, withdrawn, responses), then the total row.
     let linkRows: [[ReportValue]]
@@ -87,12 +99,27 @@ public struct VictimsSection: Sendable, Equatable {
         }
         var pending: [Pending] = []
         var freeTextFigures: [(id: String, label: String, answers: Int, figure: Int)] = []
+        var themeFigures: [(question: Forms.Question, reviewed: Int, tagged: [(name: String, count: Int, figure: Int)])] = []
         for question in form?.questions ?? [] {
             let answered = counts.answered[question.id] ?? 0
             if question.type == .freeText {
                 let (a, none) = (model.atom(), model.atom())
                 model.equal(responseAtoms, [a, none])
                 freeTextFigures.append((question.id, question.label.text(.en), answered, model.figure([a], value: answered, priority: 1)))
+                // Themes: the reviewed answers (part of the answers) and, per theme, those tagged and the rest, as a
+                // multiple-answer question whose respondents are the reviewed answers.
+                let (reviewed, unreviewed) = (model.atom(), model.atom())
+                model.equal([a], [reviewed, unreviewed])
+                let reviewedCount = counts.reviewed[question.id] ?? 0
+                let base = model.figure([reviewed], value: reviewedCount, priority: 2)
+                let small = rules.isPrimary(reviewedCount)
+                let tagged = counts.themes.map { theme -> (name: String, count: Int, figure: Int) in
+                    let (chosen, rest) = (model.atom(), model.atom())
+                    model.equal([reviewed], [chosen, rest])
+                    let count = theme.tagged[question.id] ?? 0
+                    return (theme.name, count, model.figure([chosen], value: count, hideWith: base, forced: small))
+                }
+                themeFigures.append((question, base, tagged))
                 continue
             }
             guard question.type.hasOptions else { continue }
@@ -168,6 +195,39 @@ public struct VictimsSection: Sendable, Equatable {
             )
         }
         freeText = freeTextFigures.map { ($0.id, $0.label, $0.answers, protected.value($0.figure)) }
+        themes = themeFigures.map { item in
+            let reviewed = protected.value(item.reviewed)
+            let baseCount = protected.figures[item.reviewed].value
+            return ThemedQuestion(
+                id: item.question.id,
+                label: item.question.label.text(.en),
+                reviewed: reviewed,
+                themes: item.tagged.map { theme in
+                    let count = protected.value(theme.figure)
+                    let percent: ReportValue =
+                        if case .count = reviewed, case .count = count {
+                            baseCount == 0 ? .notAvailable : .share(theme.count, of: baseCount, rules: rules)
+                        } else { .suppressed }
+                    return (theme.name, count, percent)
+                }
+            )
+        }
+    }
+
+    /// `victims_themes`: per free-text question and theme, the reviewed answers tagged with it and their share of
+    /// the reviewed answers.
+    public var themesTable: ReportTable {
+        ReportTable(
+            name: "victims_themes",
+            caption: "Victims' own words: reviewed answers by theme",
+            columns: [
+                ("question_id", "Question id"), ("question", "Question"), ("theme", "Theme"), ("answers_tagged", "Answers with this theme"),
+                ("percent_of_reviewed", "% of reviewed answers"), ("reviewed_answers", "Reviewed answers"),
+            ],
+            rows: themes.flatMap { q in
+                q.themes.map { [.text(q.id), .text(q.label), .text($0.name), $0.count, $0.percent, q.reviewed] }
+            }
+        )
     }
 
     /// The questions with a % positive measure.
@@ -268,7 +328,8 @@ public struct StakeholderReport: Sendable {
     /// Every table, in page order: what the CSV and JSON exports contain.
     public var tables: [ReportTable] {
         [
-            victims.linksTable, victims.measuresTable, victims.distributionTable, sentencers.meetingsTable, sentencers.attendanceTable,
+            victims.linksTable, victims.measuresTable, victims.distributionTable, victims.themesTable, sentencers.meetingsTable,
+            sentencers.attendanceTable,
             sentencers.ratingsTable, serviceUsers.measuresTable, serviceUsers.trendTable, outcomesTable,
         ]
     }

@@ -17,6 +17,8 @@ public struct AppDependencies: Sendable {
     public let ownerDatabase: PostgresClient?
     public let templates: Templates
     public let forms: FormRegistry
+    /// The default themes every inspection's free-text review starts with (`forms/themes/victim-themes.yaml`).
+    public let themes: [ThemeDefinition]
     public let linkSecrets: LinkSecrets
     public let logger: Logger
     /// The current time; tests inject a clock they move.
@@ -42,6 +44,7 @@ public struct AppDependencies: Sendable {
         ownerDatabase: PostgresClient? = nil,
         templates: Templates,
         forms: FormRegistry,
+        themes: [ThemeDefinition]? = nil,
         linkSecrets: LinkSecrets,
         logger: Logger,
         passwordPolicy: PasswordPolicy,
@@ -55,6 +58,8 @@ public struct AppDependencies: Sendable {
         self.ownerDatabase = ownerDatabase
         self.templates = templates
         self.forms = forms
+        // Unless given (start-up loads and checks them first), the forms folder's own list.
+        self.themes = themes ?? (try? ThemeCatalogue.load(formsDirectory: configuration.formsDirectory)) ?? []
         self.linkSecrets = linkSecrets
         self.logger = logger
         self.passwordPolicy = passwordPolicy
