@@ -48,6 +48,24 @@ def test_the_report_and_its_review_pages_meet_wcag_22_aa_and_print_cleanly(page,
     assert page.locator("h1").inner_text() == "Correct a reviewed answer"
     assert page.locator("textarea").input_value() == "the"
     assert violations(page) == [], "correction"
+    # Themes: the list with its add form, an error on the field, then a theme added and offered on the review form.
+    page.get_by_role("link", name="Themes").click()
+    assert page.locator("h1").inner_text() == "Themes for victims' own words"
+    assert page.get_by_role("row").count() >= 9, "the default themes are seeded"
+    assert violations(page) == [], "themes"
+    page.get_by_role("button", name="Add theme").click()
+    assert page.get_by_role("link", name="Enter a name for the theme").is_visible()
+    assert page.title().startswith("Error: ")
+    assert violations(page) == [], "themes with an error"
+    page.get_by_label("Name", exact=True).fill("Court hearings")
+    page.get_by_label("Phrases that suggest it (optional, one a line)").fill("parole hearing")
+    page.get_by_role("button", name="Add theme").click()
+    assert page.get_by_role("rowheader", name="Court hearings").is_visible()
+    page.get_by_role("link", name="Change Court hearings").click()
+    assert violations(page) == [], "change a theme"
+    page.goto(base_url + path + "/free-text")
+    assert page.get_by_role("group", name="Themes").first.is_visible()
+    assert violations(page) == [], "review with themes"
     # Print: no header, navigation or download links; each section starts a page.
     page.goto(base_url + path)
     page.emulate_media(media="print")
