@@ -33,8 +33,8 @@ struct DisclosureAttackTests {
         }
         try await TestApp.run(configure: configure) { client, app in
             var random = AttackRandom(seed: seed)
-            let data = try await AttackData.make(app, random: &random)
             let admin = try await app.signedIn(client, as: .admin)
+            let data = try await AttackData.make(app, random: &random)
             var exports: [Int: [String: Any]] = [:]
             for inspection in data.inspections {
                 let response = try await admin.get("/inspections/\(inspection)/report.json")
@@ -158,12 +158,37 @@ struct AttackData {
                     if !v5.isEmpty { answers.append(#""v5_named_vlo": {"codes": ["\#(v5)"]}"#) }
                     let v6 = ["strongly_agree", "agree", "agree", "disagree", ""][random.below(5)]
                     if !v6.isEmpty { answers.append(#""v6_scheme_explained": {"codes": ["\#(v6)"]}"#) }
+                    if random.below(3) > 0 { answers.append(#""v19_helped_most": {"text": "words"}"#) }
                     try await app.db.execute(
                         """
                         INSERT INTO victim_response (inspection_id, provider_id, form_id, form_version, channel, answers)
                         VALUES (\(inspection), \(provider), 'victim-questionnaire', 1, 'paper', \("{" + answers.joined(separator: ",") + "}")::jsonb)
                         """
                     )
+                }
+            }
+            // Themes (issue 19): two per inspection; some free-text answers reviewed, each tagged with some themes.
+            var themes: [Int] = []
+            for name in ["Kept informed", "Delays"] {
+                themes.append(
+                    try await app.db.query(
+                        "INSERT INTO inspection_theme (inspection_id, name, position) VALUES (\(inspection), \(name), \(themes.count + 1)) RETURNING id"
+                    )[0].decode("id", as: Int.self)
+                )
+            }
+            let reviewer = try await app.db.query("SELECT min(id) AS id FROM staff_user")[0].decode("id", as: Int.self)
+            let free = try await app.db.query(
+                "SELECT id::text AS id FROM victim_response WHERE inspection_id = \(inspection) AND answers ? 'v19_helped_most' ORDER BY id"
+            ).map { try $0.decode("id", as: String.self) }
+            for response in free where random.below(4) > 0 {
+                try await app.db.execute(
+                    """
+                    INSERT INTO victim_free_text_review (response_id, question_id, redacted_text, redactions, reviewed_by, reviewed_at)
+                    VALUES (\(response)::uuid, 'v19_helped_most', 'words', 0, \(reviewer), now())
+                    """
+                )
+                for theme in themes where random.below(3) == 0 {
+                    try await app.db.execute("INSERT INTO victim_free_text_theme VALUES (\(response)::uuid, 'v19_helped_most', \(theme))")
                 }
             }
             // The area's survey provider code, and small survey counts in both years.
@@ -347,6 +372,28 @@ struct Attack {
                     if !option.excludedFromBase, case .percent = Self.cell(row["percent"]) {
                         share("\(area) \(question.id) \(option.code) (from %)", [options[index]], percent: Self.cell(row["percent"]), base: base)
                     }
+                }
+            }
+            // Themes: the free-text answers are part of the responses, the reviewed ones part of those, and each
+            // theme's tagged answers part of the reviewed ones.
+            let themeRows = tables["victims_themes"] ?? []
+            for question in form.questions where question.type == .freeText {
+                let rows = themeRows.filter { $0["question_id"] as? String == question.id }
+                guard let first = rows.first, !responseAtoms.isEmpty else { continue }
+                let (answered, none) = (atoms(1), atoms(1))
+                var terms = Dictionary(responseAtoms.map { ($0, 1.0) }, uniquingKeysWith: +)
+                for a in answered + none { terms[a, default: 0] -= 1 }
+                equations.append(LinearBounds.Equation(terms, 0))
+                let (reviewed, unreviewed) = (atoms(1), atoms(1))
+                equations.append(LinearBounds.Equation([answered[0]: 1, reviewed[0]: -1, unreviewed[0]: -1], 0))
+                let base = Self.cell(first["reviewed_answers"])
+                figure("\(area) \(question.id) reviewed", reviewed, base)
+                for row in rows {
+                    let theme = row["theme"] as? String ?? "?"
+                    let (tagged, rest) = (atoms(1), atoms(1))
+                    equations.append(LinearBounds.Equation([reviewed[0]: 1, tagged[0]: -1, rest[0]: -1], 0))
+                    figure("\(area) \(question.id) theme \(theme)", tagged, Self.cell(row["answers_tagged"]))
+                    share("\(area) \(question.id) theme \(theme) (from %)", tagged, percent: Self.cell(row["percent_of_reviewed"]), base: base)
                 }
             }
             // People on probation: the area's base and % positive per year, and the national figure.
