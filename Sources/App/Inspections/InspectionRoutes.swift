@@ -68,12 +68,7 @@ struct InspectionRoutes: Sendable {
 
     /// The inspection in the path, if this person may see it: admins any, inspectors only when assigned.
     func require(_ context: AppRequestContext, _ session: StaffSession) async throws -> Inspection {
-        guard let id = context.parameters.get("id", as: Int.self), let inspection = try await store.find(id) else { throw HTTPError(.notFound) }
-        if session.user.role == .admin { return inspection }
-        guard session.user.role == .inspector, try await store.isAssigned(inspectionID: id, userID: Int(session.user.id)) else {
-            throw HTTPError(.forbidden, message: "You are not assigned to this inspection.")
-        }
-        return inspection
+        try await InspectionAccess(database: dependencies.database).resolve(context, session, .assigned).inspection
     }
 
     // MARK: Pages

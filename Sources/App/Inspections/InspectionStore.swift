@@ -51,11 +51,16 @@ public struct InspectionStore: Sendable {
         title.trimmingCharacters(in: .whitespaces).isEmpty || title.count > 200 ? [("title", "Enter a title of up to 200 characters")] : []
     }
 
-    /// True when `userID` is assigned to the inspection (admins are not assigned: callers check the role first).
-    public func isAssigned(inspectionID: Int, userID: Int) async throws -> Bool {
-        try await !database.query(
-            "SELECT 1 FROM inspection_inspector WHERE inspection_id = \(inspectionID) AND user_id = \(userID)"
-        ).isEmpty
+    /// An inspector's assignment to an inspection.
+    public struct Assignment: Sendable, Equatable {
+        public let isLead: Bool
+    }
+
+    /// `userID`'s assignment to the inspection, or nil (admins are not assigned: `InspectionAccess` checks the role).
+    public func assignment(inspectionID: Int, userID: Int) async throws -> Assignment? {
+        try await database.query(
+            "SELECT is_lead FROM inspection_inspector WHERE inspection_id = \(inspectionID) AND user_id = \(userID)"
+        ).first.map { Assignment(isLead: try $0.decode("is_lead")) }
     }
 
     /// Replaces the inspectors assigned to an inspection; `lead` (one of them) becomes the lead inspector.

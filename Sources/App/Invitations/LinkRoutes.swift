@@ -36,16 +36,8 @@ struct LinkRoutes: Sendable {
 
     /// The inspection in the path and the VLO's provider, when that provider is inspected by it.
     private func require(_ context: AppRequestContext, _ session: StaffSession) async throws -> (Inspection, Int) {
-        guard let provider = try await inspections.providerID(ofOrganisation: session.user.organisationID) else {
-            throw HTTPError(.forbidden, message: "Your account is not linked to a provider.")
-        }
-        guard let id = context.parameters.get("inspection", as: Int.self), let inspection = try await inspections.find(id) else {
-            throw HTTPError(.notFound)
-        }
-        guard inspection.providerIDs.contains(provider) else {
-            throw HTTPError(.forbidden, message: "This inspection does not cover your organisation.")
-        }
-        return (inspection, provider)
+        let granted = try await InspectionAccess(database: dependencies.database).resolve(context, parameter: "inspection", session, .coversProvider)
+        return (granted.inspection, granted.providerID ?? 0)
     }
 
     // MARK: List

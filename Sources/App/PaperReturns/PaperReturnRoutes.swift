@@ -15,7 +15,7 @@ struct PaperReturnRoutes: Sendable {
 
     func register(on staff: StaffRouter) {
         staff.get("/inspections/:id/paper", .enterPaperReturns) { request, context, session in
-            let inspection = try await InspectionRoutes(dependencies: dependencies).require(context, session)
+            let inspection = try await InspectionAccess(database: dependencies.database).resolve(context, session, .assigned).inspection
             let language = request.uri.queryParameters.get("language").flatMap(Language.init(rawValue:)) ?? .en
             return try await page(session, inspection, language: language, provider: nil, answers: [:], errors: [], stored: false)
         }
@@ -73,7 +73,7 @@ struct PaperReturnRoutes: Sendable {
     }
 
     private func save(_ request: Request, _ context: AppRequestContext, _ session: StaffSession) async throws -> Response {
-        let inspection = try await InspectionRoutes(dependencies: dependencies).require(context, session)
+        let inspection = try await InspectionAccess(database: dependencies.database).resolve(context, session, .assigned).inspection
         guard let form = dependencies.forms.current(id: VictimRoutes.formID) else { throw HTTPError(.internalServerError) }
         let post = context.staffForm ?? StaffForm(fields: [])
         let language = post["language"].flatMap(Language.init(rawValue:)) ?? .en

@@ -59,15 +59,7 @@ struct PublicationRoutes: Sendable {
 
     /// The inspection, if this person may publish it: administrators any, inspectors only as its lead.
     private func authorise(_ context: AppRequestContext, _ session: StaffSession) async throws -> Inspection {
-        guard let id = context.parameters.get("id", as: Int.self), let inspection = try await inspections.find(id) else {
-            throw HTTPError(.notFound)
-        }
-        if session.user.role != .admin {
-            guard try await FreeTextReviewStore(database: dependencies.database).isLead(inspectionID: id, userID: Int(session.user.id)) else {
-                throw HTTPError(.forbidden, message: "You do not have permission to see this page.")
-            }
-        }
-        return inspection
+        try await InspectionAccess(database: dependencies.database).resolve(context, session, .lead).inspection
     }
 
     struct Page: Sendable {

@@ -300,11 +300,4 @@ public struct FreeTextReviewStore: Sendable {
             return .saved(revision: revision)
         }
     }
-
-    /// Whether `userID` is the inspection's lead inspector.
-    public func isLead(inspectionID: Int, userID: Int) async throws -> Bool {
-        try await !database.query(
-            "SELECT 1 FROM inspection_inspector WHERE inspection_id = \(inspectionID) AND user_id = \(userID) AND is_lead"
-        ).isEmpty
-    }
 }

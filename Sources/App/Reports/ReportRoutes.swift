@@ -238,11 +238,7 @@ struct ReportRoutes: Sendable {
         }
         staff.get("/inspections/:id/report/safeguarding", .viewReport) { request, context, session in
             let inspection = try await authorise(context, session, store: workStore)
-            if session.user.role != .admin {
-                guard try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id)) else {
-                    throw HTTPError(.forbidden, message: "You do not have permission to see this page.")
-                }
-            }
+            _ = try await InspectionAccess(database: dependencies.database).resolve(inspection.id, session, .lead)
             let items = try await reviews.safeguarding(inspectionID: inspection.id)
             try await dependencies.accounts.audit.record(
                 .safeguardingViewed,
@@ -356,20 +352,16 @@ struct ReportRoutes: Sendable {
     /// Whether the reader may open the safeguarding list: the lead inspector or an administrator.
     private func canSeeSafeguarding(_ inspection: ReportStore.InspectionFacts, _ session: StaffSession) async throws -> Bool {
         if session.user.role == .admin { return true }
-        return try await reviews.isLead(inspectionID: inspection.id, userID: Int(session.user.id))
+        return try await InspectionStore(database: dependencies.database).assignment(inspectionID: inspection.id, userID: Int(session.user.id))?
+            .isLead
+            ?? false
     }
 
     /// The inspection, after checking it exists (404) and that an inspector is assigned to it (403).
     func authorise(_ context: AppRequestContext, _ session: StaffSession, store: ReportStore) async throws -> ReportStore.InspectionFacts {
-        guard let id = context.parameters.get("id", as: Int.self), let inspection = try await store.inspection(id) else {
-            throw HTTPError(.notFound)
-        }
-        if session.user.role != .admin {
-            guard try await store.isAssigned(inspectionID: id, userID: Int(session.user.id)) else {
-                context.logger.info("report refused: not assigned", metadata: ["inspection.id": "\(id)", "user.id": "\(session.user.id)"])
-                throw HTTPError(.forbidden, message: "You do not have permission to see this page.")
-            }
-        }
+        let id = try await InspectionAccess(database: dependencies.database).resolve(context, session, .assigned).inspection.id
+        // The facts the report shows (the area's name) come through the report's own pool.
+        guard let inspection = try await store.inspection(id) else { throw HTTPError(.notFound) }
         return inspection
     }
 

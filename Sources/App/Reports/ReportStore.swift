@@ -95,11 +95,6 @@ public struct ReportStore: Sendable {
         }
     }
 
-    /// Whether `userID` may read the inspection's report as an inspector: assigned to it.
-    public func isAssigned(inspectionID: Int, userID: Int) async throws -> Bool {
-        try await InspectionStore(database: database).isAssigned(inspectionID: inspectionID, userID: userID)
-    }
-
     /// Links issued, opened, started, submitted and withdrawn, and responses held, for every provider the inspection
     /// covers (a provider with no links has zeros).
     public func providerLinks(inspectionID: Int) async throws -> [ProviderLinks] {

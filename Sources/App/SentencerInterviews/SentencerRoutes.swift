@@ -65,12 +65,7 @@ struct SentencerRoutes: Sendable {
 
     /// The inspection, when `session` may see its meetings: administrators, and inspectors assigned to it.
     private func authorise(_ session: StaffSession, inspectionID: Int) async throws -> Inspection {
-        guard let inspection = try await inspections.find(inspectionID) else { throw HTTPError(.notFound) }
-        if session.user.role == .admin { return inspection }
-        if session.user.role == .inspector, try await inspections.isAssigned(inspectionID: inspectionID, userID: Int(session.user.id)) {
-            return inspection
-        }
-        throw HTTPError(.forbidden, message: "You do not have permission to see this inspection's sentencer meetings.")
+        try await InspectionAccess(database: dependencies.database).resolve(inspectionID, session, .assigned).inspection
     }
 
     private func inspectionParameter(_ context: AppRequestContext) throws -> Int {
