@@ -682,8 +682,9 @@ extension Dev {
                     "Accounts (one-time passwords; you will be asked to choose a new one):",
                 ]
                 for account in summary.accounts { lines.append("  \(account.role)\t\(account.email)\t\(account.password)") }
-                lines.append("Start the server (stakeholder-views serve), sign in as the inspector or administrator and open")
-                lines.append("  http://\(configuration.host):\(configuration.port)/inspections/\(summary.inspectionID)/report")
+                let base = "http://\(configuration.host):\(configuration.port)"
+                lines.append("Start the server (stakeholder-views serve, or scripts/run), sign in at \(base)/sign-in as the inspector")
+                lines.append("or administrator and open \(base)/inspections/\(summary.inspectionID)/report")
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             } catch {
                 Setup.fail("\(error)")
