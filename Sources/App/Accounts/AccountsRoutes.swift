@@ -20,7 +20,7 @@ struct AccountsRoutes: Sendable {
         signInPages.get("/sign-in") { request, context in try await signInPage(request, context) }
         signInPages.post("/sign-in") { request, context in try await signIn(request, context) }
 
-        staff.get("/staff", .useStaffPages) { request, _, session in home(request, session) }
+        staff.get("/staff", .useStaffPages) { request, _, session in try await home(request, session) }
         staff.post("/sign-out", .useStaffPages) { request, context, _ in try await signOut(request, context) }
         staff.get("/account/password", .useStaffPages) { _, _, session in passwordPage(session, errors: FieldErrors()) }
         staff.post("/account/password", .useStaffPages) { request, context, session in try await changePassword(request, context, session) }
@@ -163,16 +163,28 @@ struct AccountsRoutes: Sendable {
         let csrfToken: String
         let user: StaffUser
         let passwordChanged: Bool
+        /// What to do next, per inspection (and accounts, for administrators).
+        let tasks: [StaffTasks.Group]
+        let hasTasks: Bool
+        let noTasks: String
     }
 
-    private func home(_ request: Request, _ session: StaffSession) -> Response {
-        templates.page(
+    private func home(_ request: Request, _ session: StaffSession) async throws -> Response {
+        let tasks = try await StaffTasks(database: dependencies.database).groups(for: session, today: dependencies.today)
+        return templates.page(
             "accounts/home",
             HomePage(
                 staff: StaffChrome(session),
                 csrfToken: session.csrfToken,
                 user: session.user,
-                passwordChanged: request.uri.queryParameters["password-changed"] != nil
+                passwordChanged: request.uri.queryParameters["password-changed"] != nil,
+                tasks: tasks,
+                hasTasks: !tasks.isEmpty,
+                noTasks: session.user.role == .vlo
+                    ? "No inspection covering your organisation is under way."
+                    : session.user.role == .inspector
+                        ? "You are not assigned to an inspection that is under way. An administrator or lead inspector assigns inspectors."
+                        : "Nothing needs your attention."
             )
         )
     }
