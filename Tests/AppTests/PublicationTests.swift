@@ -103,7 +103,8 @@ struct PublicationTests {
             let page = try await admin.get("/inspections/\(id)/report").text
             let csv = try await admin.get("/inspections/\(id)/report.csv").text
             let json = try await admin.get("/inspections/\(id)/report.json").text
-            #expect(page.contains("Published on 2026-12-22 — these figures are frozen"))
+            // Pages write the date as GOV.UK does; the exports keep ISO 8601.
+            #expect(page.contains("Published on 22 December 2026 — these figures are frozen"))
             #expect(page.contains("12 victim responses."))
             #expect(csv.hasPrefix("# Published on 2026-12-22 — these figures are frozen\r\n# table: victims_links"))
             #expect(json.contains(#""notice":"Published on 2026-12-22 — these figures are frozen""#))
@@ -164,7 +165,7 @@ struct PublicationTests {
             // The window is open (it closes 2026-12-21).
             let open = try await admin.post("/inspections/\(id)/publish", [("confirm", "yes")])
             #expect(open.status == .conflict)
-            #expect(open.text.contains("while the victim questionnaire window is open (it closes on 2026-12-21)"))
+            #expect(open.text.contains("while the victim questionnaire window is open (it closes on 21 December 2026)"))
             try await nothingPublished()
 
             // Closed early, but week +2 (2026-12-21) has not come.
@@ -173,7 +174,7 @@ struct PublicationTests {
             let admin2 = try await app.signedIn(client, as: .admin, email: "admin2@example.gov.uk")
             let early = try await admin2.post("/inspections/\(id)/publish", [("confirm", "yes")])
             #expect(early.status == .conflict)
-            #expect(early.text.contains("cannot be published before the week +2 meetings on 2026-12-21"))
+            #expect(early.text.contains("cannot be published before the week +2 meetings on 21 December 2026"))
             try await nothingPublished()
 
             // An assigned inspector who is not the lead may not publish; the lead may.
@@ -193,7 +194,7 @@ struct PublicationTests {
             // Twice: refused, and the first publication stands.
             let again = try await leadBrowser.post("/inspections/\(id)/publish", [("confirm", "yes")])
             #expect(again.status == .conflict)
-            #expect(again.text.contains("This report was already published on 2026-12-21"))
+            #expect(again.text.contains("This report was already published on 21 December 2026"))
             #expect(try await app.count("SELECT count(*) FROM report_snapshot") == 1)
             #expect(try await app.count("SELECT count(*) FROM audit_event WHERE event = 'report.published'") == 1)
         }
@@ -242,7 +243,7 @@ struct PublicationTests {
             let again = try await app.signedIn(client, as: .admin, email: "admin2@example.gov.uk")
             #expect(try await again.post("/inspections/\(id)/publish", [("confirm", "yes")]).status == .seeOther)
             let page = try await again.get("/inspections/\(id)/report/free-text")
-            #expect(page.text.contains("Published on 2026-12-22 — these figures are frozen"))
+            #expect(page.text.contains("Published on 22 December 2026 — these figures are frozen"))
             #expect(page.text.contains("Roedd hi") == false)
             let responseID = try await app.db.query("SELECT id::text AS id FROM victim_response")[0].decode("id", as: String.self)
             let review = try await again.post(

@@ -97,8 +97,8 @@ struct InspectionRoutes: Sendable {
                 id: $0.id,
                 title: $0.title,
                 status: $0.status(on: today).rawValue.capitalized,
-                fieldwork: $0.fieldworkStartsOn.description,
-                window: "\($0.victimWindowOpensOn) to \($0.victimWindowClosesOn)"
+                fieldwork: $0.fieldworkStartsOn.govuk,
+                window: "\($0.victimWindowOpensOn.govuk) to \($0.victimWindowClosesOn.govuk)"
             )
         }
         return dependencies.templates.page(
@@ -291,11 +291,11 @@ struct InspectionRoutes: Sendable {
                 id: inspection.id,
                 title: inspection.title,
                 status: inspection.status(on: today).rawValue.capitalized,
-                announced: inspection.announcedOn.description,
-                fieldwork: inspection.fieldworkStartsOn.description,
-                weekPlusTwo: inspection.weekPlusTwoOn.description,
-                window: "\(inspection.victimWindowOpensOn) to \(inspection.victimWindowClosesOn)",
-                published: inspection.publishedOn.map { "\(PublishedReport.notice($0))" } ?? "Not yet"
+                announced: inspection.announcedOn.govuk,
+                fieldwork: inspection.fieldworkStartsOn.govuk,
+                weekPlusTwo: inspection.weekPlusTwoOn.govuk,
+                window: "\(inspection.victimWindowOpensOn.govuk) to \(inspection.victimWindowClosesOn.govuk)",
+                published: inspection.publishedOn.map { PublishedReport.pageNotice($0) } ?? "Not yet"
             ),
             links: links,
             inspectors: assigned.map { $0.isLead ? "\($0.item.name) (lead)" : $0.item.name },

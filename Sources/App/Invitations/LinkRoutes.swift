@@ -66,7 +66,7 @@ struct LinkRoutes: Sendable {
             InspectionRow(
                 id: $0.id,
                 title: $0.title,
-                window: "\($0.victimWindowOpensOn) to \($0.victimWindowClosesOn)",
+                window: "\($0.victimWindowOpensOn.govuk) to \($0.victimWindowClosesOn.govuk)",
                 open: $0.victimWindowIsOpen(on: today)
             )
         }
@@ -128,7 +128,7 @@ struct LinkRoutes: Sendable {
             csrfToken: session.csrfToken,
             inspectionID: inspection.id,
             open: inspection.victimWindowIsOpen(on: today),
-            window: "\(inspection.victimWindowOpensOn) to \(inspection.victimWindowClosesOn)",
+            window: "\(inspection.victimWindowOpensOn.govuk) to \(inspection.victimWindowClosesOn.govuk)",
             count: InputField(
                 id: "count",
                 label: "How many links",

@@ -87,7 +87,7 @@ struct PublicationRoutes: Sendable {
             reportHref: "/inspections/\(inspection.id)/report",
             error: error,
             canPublish: PublicationStore.refusal(inspection, today: today) == nil,
-            today: today.description,
+            today: today.govuk,
             retentionMonths: dependencies.configuration.retentionMonths
         )
         return dependencies.templates.page("report/publish", model, status: status)

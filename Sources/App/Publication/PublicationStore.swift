@@ -38,10 +38,10 @@ public struct PublicationStore: Sendable {
         public var pageMessage: String {
             switch self {
             case .notFound: "This inspection does not exist."
-            case .alreadyPublished(_, let on): "This report was already published on \(on). A report is published once."
+            case .alreadyPublished(_, let on): "This report was already published on \(on.govuk). A report is published once."
             case .windowOpen(_, let closes):
-                "The report cannot be published while the victim questionnaire window is open (it closes on \(closes)). Close the window first."
-            case .beforeWeekPlusTwo(_, let date): "The report cannot be published before the week +2 meetings on \(date)."
+                "The report cannot be published while the victim questionnaire window is open (it closes on \(closes.govuk)). Close the window first."
+            case .beforeWeekPlusTwo(_, let date): "The report cannot be published before the week +2 meetings on \(date.govuk)."
             case .notPublished: "This report has not been published."
             }
         }

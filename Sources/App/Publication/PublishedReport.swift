@@ -27,9 +27,14 @@ struct PublishedReport: Sendable, Codable {
         self.meta = meta
     }
 
-    /// The line every published page and export carries.
+    /// The line every published export carries (the date as ISO 8601, for machines).
     static func notice(_ date: LocalDate) -> String {
         "Published on \(date) — these figures are frozen"
+    }
+
+    /// The line every published page carries (the date as GOV.UK writes it).
+    static func pageNotice(_ date: LocalDate) -> String {
+        "Published on \(date.govuk) — these figures are frozen"
     }
 
     /// The CSV export: the notice as a comment line, then the tables as before publication.

@@ -57,7 +57,7 @@ struct FreeTextPage: Sendable {
         }
         hasItems = !items.isEmpty
         if let publishedOn {
-            remaining = "\(PublishedReport.notice(publishedOn)). Free-text answers can no longer be reviewed for this report."
+            remaining = "\(PublishedReport.pageNotice(publishedOn)). Free-text answers can no longer be reviewed for this report."
         } else {
             remaining =
                 pending.total == 0
@@ -235,7 +235,7 @@ struct ReviewedAnswersPage: Sendable {
             : items.isEmpty
                 ? "There are \(reviewed.total) reviewed answers; this page is past the last of them."
                 : "Answers \(first) to \(first + items.count - 1) of \(reviewed.total) reviewed, newest first."
-                    + (publishedOn == nil ? "" : " \(PublishedReport.notice(publishedOn!)): reviews can no longer be corrected.")
+                    + (publishedOn == nil ? "" : " \(PublishedReport.pageNotice(publishedOn!)): reviews can no longer be corrected.")
         previousHref = page > 1 ? reviewHref + "/reviewed?page=\(page - 1)" : nil
         nextHref = first + items.count - 1 < reviewed.total ? reviewHref + "/reviewed?page=\(page + 1)" : nil
     }
@@ -267,10 +267,10 @@ struct SafeguardingPage: Sendable {
 }
 
 extension FreeTextReviewStore.Item {
-    /// "Revision 2, by Sam Jones on 2026-12-01; may be quoted." — who last reviewed it, when, and its flags.
+    /// "Revision 2, by Sam Jones on 1 December 2026; may be quoted." — who last reviewed it, when, and its flags.
     var reviewLine: String {
         "Revision \(revision), by \(reviewedBy ?? "an inspector")"
-            + (reviewedAt.map { " on " + LocalDate($0, timeZone: AppDependencies.london).description } ?? "")
+            + (reviewedAt.map { " on " + LocalDate($0, timeZone: AppDependencies.london).govuk } ?? "")
             + (quotable ? "; may be quoted" : "") + (safeguarding ? "; flagged for safeguarding" : "") + "."
     }
 }
@@ -354,7 +354,7 @@ struct ThemesPage: Sendable {
         }
         hasRows = !rows.isEmpty
         canChange = publishedOn == nil
-        notice = publishedOn.map { "\(PublishedReport.notice($0)). Its themes can no longer be changed." }
+        notice = publishedOn.map { "\(PublishedReport.pageNotice($0)). Its themes can no longer be changed." }
         self.errors = errors
         fields = ThemeFields(draft, errors: errors)
     }

@@ -54,7 +54,7 @@ struct ReportPage: Sendable {
         title = content.title
         staff = StaffChrome(session)
         self.canSeeSafeguarding = canSeeSafeguarding
-        publishedNotice = publishedOn.map(PublishedReport.notice)
+        publishedNotice = publishedOn.map(PublishedReport.pageNotice)
         report = content
     }
 }

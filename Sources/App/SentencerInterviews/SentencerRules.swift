@@ -111,10 +111,5 @@ struct SentencerRules: Sendable {
     }
 
     /// A date as "1 October 2026".
-    static func longDate(_ date: LocalDate) -> String {
-        let months = [
-            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
-        ]
-        return "\(date.day) \(months[max(0, min(11, date.month - 1))]) \(date.year)"
-    }
+    static func longDate(_ date: LocalDate) -> String { date.govuk }
 }
