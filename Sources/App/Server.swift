@@ -2,6 +2,7 @@ import Forms
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Postgres
 import ServiceLifecycle
 
@@ -51,7 +52,11 @@ public enum Server {
             )
             let app = buildApplication(dependencies)
             logger.info("listening", metadata: ["http.host": "\(configuration.host)", "http.port": "\(configuration.port)"])
-            try await app.runService()
+            do {
+                try await app.runService()
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                throw PortInUse(host: configuration.host, port: configuration.port)
+            }
         } catch {
             await client.shutdown()
             await reportClient?.shutdown()
@@ -177,5 +182,15 @@ public enum Server {
                     + "run `stakeholder-views migrate`, or set AUTO_MIGRATE=true"
             )
         }
+    }
+}
+
+/// `serve` could not listen: another process has the address.
+struct PortInUse: Error, CustomStringConvertible {
+    let host: String
+    let port: Int
+
+    var description: String {
+        "port \(port) on \(host) is already in use by another process: stop it, or choose a free port with PORT or --port"
     }
 }

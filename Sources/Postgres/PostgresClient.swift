@@ -140,12 +140,17 @@ public final class PostgresClient: Sendable {
 
     /// Fails waiting callers, closes every connection and stops the pool's threads. Leases in progress finish first
     /// only if the caller waited for them; later `withConnection` calls fail with `.poolClosed`.
+    ///
+    /// Safe to call more than once (a failed start shuts pools down that a service may already have): later calls return
+    /// at once. A second close of the connections would schedule work on event loops already shut down and never end.
     public func shutdown() async {
-        let waiters = state.withLock { state in
+        let (alreadyClosed, waiters) = state.withLock { state in
+            let was = state.closed
             state.closed = true
             defer { state.waiters = [] }
-            return state.waiters
+            return (was, state.waiters)
         }
+        if alreadyClosed { return }
         for waiter in waiters {
             waiter.continuation.resume(throwing: PostgresError.client(.poolClosed, "the database pool has been shut down"))
         }

@@ -37,7 +37,14 @@ struct SecurityCommandTests {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        // SIGTERM, then SIGKILL: a process that ignores SIGTERM (a hang after its service group ended) fails the test
+        // instead of hanging it.
+        let watchdog = DispatchWorkItem {
+            guard process.isRunning else { return }
+            process.terminate()
+            Thread.sleep(forTimeInterval: 5)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = errors.fileHandleForReading.readDataToEndOfFile()
@@ -87,6 +94,42 @@ struct SecurityCommandTests {
             #expect(line.contains("chmod 600 \(path)"))
             #expect(try await Self.tableCount(db) == 0, "serve touched the database before refusing")
             #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
+        }
+    }
+
+    @Test("serve on a port another process listens on: one line naming the port, exit 1, at once (it used to hang)")
+    func servePortInUse() async throws {
+        try await withTestDatabase { _, database in
+            let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            try #require(socketFD >= 0)
+            defer { close(socketFD) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = 0
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(socketFD, $0, length) == 0 && listen(socketFD, 1) == 0 && getsockname(socketFD, $0, &length) == 0
+                }
+            }
+            try #require(bound)
+            let port = Int(UInt16(bigEndian: address.sin_port))
+            let started = Date()
+            let run = try Self.run(
+                ["serve"],
+                database: database,
+                environment: ["PORT": String(port), "DATABASE_ALLOW_PRIVILEGED_ROLE": "true"],
+                timeout: 60
+            )
+            #expect(run.status == 1)
+            let line = run.errors.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(
+                line
+                    == "stakeholder-views: error: port \(port) on 127.0.0.1 is already in use by another process: stop it, or choose a free port with PORT or --port",
+                "\(run.errors)"
+            )
+            #expect(Date().timeIntervalSince(started) < 50, "it ended on its own, not by the watchdog")
         }
     }
 

@@ -102,6 +102,19 @@ struct BehaviourTests {
         }
     }
 
+    @Test("shutdown twice returns (a failed start shuts down pools a service already closed), and the pool stays closed")
+    func shutdownTwice() async throws {
+        try await withTestDatabase(poolSize: 2) { db, _ in
+            let one = try await db.query("SELECT 1 AS n")[0].decode("n", as: Int.self)
+            #expect(one == 1)
+            await db.shutdown()
+            await db.shutdown()
+            var refused = false
+            do { _ = try await db.query("SELECT 1") } catch is PostgresError { refused = true }
+            #expect(refused, "a closed pool refuses work")
+        }
+    }
+
     @Test("waiting callers are served in turn when connections come back")
     func waitersAreServed() async throws {
         // What is tested is that every waiter is served, not how fast: the whole suite shares two cooperative threads
