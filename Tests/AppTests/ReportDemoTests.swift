@@ -43,6 +43,15 @@ struct ReportDemoTests {
             #expect(page.text.contains("Unpaid work starts quickly now."))
             #expect(page.text.contains("Results for 2014"))
             #expect(page.text.components(separatedBy: "<svg").count == 3, "victims and service-users charts")
+            // The summary at the top: the figures an inspector quotes, as the sections below show them.
+            let row = { (key: String, value: String) in
+                "<dt class=\"govuk-summary-list__key\">\(key)</dt><dd class=\"govuk-summary-list__value\">\(value)</dd>"
+            }
+            #expect(page.text.contains(row("Victim responses", "60")))
+            #expect(page.text.contains(row("Response rate (responses ÷ links issued)", "60%")))
+            #expect(page.text.contains(row("Victims satisfied overall", "69% (base 55)")))
+            #expect(page.text.contains(row("Meetings with sentencers", "3 (final records)")))
+            #expect(page.text.contains(row("People on probation satisfied overall (2014)", "82% — no reliable difference from the national 77%")))
             let json = try await admin.get("/inspections/\(summary.inspectionID)/report.json").text
             #expect(!json.contains("%\""), "percentages are numbers in JSON")
             if ProcessInfo.processInfo.environment["REPORT_UPDATE_GOLDEN"] == "1" {

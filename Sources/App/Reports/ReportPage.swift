@@ -82,6 +82,16 @@ struct ReportContent: Sendable, Codable {
         let table: TableView
     }
 
+    /// One figure of the summary at the top: what an inspector quotes, as already shown below.
+    struct SummaryRow: Sendable, Codable {
+        let label: String
+        let value: String
+    }
+    struct Summary: Sendable, Codable {
+        let rows: [SummaryRow]
+    }
+    /// The summary (optional: snapshots published before it have none).
+    let summary: Summary?
     let title: String
     let inspectionTitle: String
     let areaName: String
@@ -142,6 +152,7 @@ struct ReportContent: Sendable, Codable {
                 : "\(victims.responsesValue.display) victim responses."
         hasProviders = !victims.providers.isEmpty
         links = TableView(victims.linksTable)
+        summary = Summary(rows: Self.summary(report))
         let chart = BarChart(
             id: "victims-positive",
             title: "Victims: % positive by question",
@@ -307,6 +318,48 @@ struct ReportContent: Sendable, Codable {
     }
 
     /// "V6" for "v6_scheme_explained".
+    /// The handful of figures an inspector quotes, each exactly as the section below shows it (so through the same
+    /// disclosure control): victim responses and the response rate, victims' overall satisfaction, sentencer meetings,
+    /// and people on probation's overall satisfaction against the national figure.
+    static func summary(_ report: StakeholderReport) -> [SummaryRow] {
+        let victims = report.victims
+        var rows = [SummaryRow(label: "Victim responses", value: victims.responses == 0 ? "None yet" : victims.responsesValue.display)]
+        if let total = victims.linksTable.rows.last, total.first == .text(VictimsSection.allProviders), let rate = total.last {
+            rows.append(SummaryRow(label: "Response rate (responses ÷ links issued)", value: rate.display))
+        }
+        if let satisfied = victims.measured.first(where: { $0.measure == .satisfied }), let share = satisfied.distribution.positive {
+            rows.append(
+                SummaryRow(
+                    label: "Victims satisfied overall",
+                    value: share.shown ? "\(share.value.display) (base \(share.base))" : "\(share.value.display) (too few answers to show)"
+                )
+            )
+        }
+        rows.append(
+            SummaryRow(
+                label: "Meetings with sentencers",
+                value: report.sentencers.meetings == 0 ? "None recorded yet" : "\(report.sentencers.meetings) (final records)"
+            )
+        )
+        if report.serviceUsers.latestYear != nil, let overall = report.serviceUsers.questions.first(where: { $0.measure == .satisfied }) {
+            let national = overall.national.value.display
+            let versus: String =
+                switch overall.difference {
+                case .higher: " — higher than the national \(national)"
+                case .lower: " — lower than the national \(national)"
+                case .noReliableDifference: " — no reliable difference from the national \(national)"
+                case nil: ""
+                }
+            rows.append(
+                SummaryRow(
+                    label: "People on probation satisfied overall (\(report.serviceUsers.latestYear.map(String.init) ?? ""))",
+                    value: overall.area.value.display + versus
+                )
+            )
+        }
+        return rows
+    }
+
     static func shortLabel(_ id: String) -> String {
         String(id.prefix { $0 != "_" }).uppercased()
     }
