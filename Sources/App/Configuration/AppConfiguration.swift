@@ -26,7 +26,8 @@ import Postgres
 ///   paper answers and sentencer notes are deleted (issue 11).
 /// - `MAX_CONCURRENT_REQUESTS` (1 to 100000; default adaptive): requests handled at once; one more is answered 503
 ///   "please try again" at once instead of queueing (issue 10). `/healthz` and `/assets` are not counted. Unset, the
-///   limit follows the throughput: as many as complete in 250 ms, between one and four per pooled connection.
+///   limit adapts between one and four per pooled connection, aiming at a mean of 250 ms per admitted request
+///   (`ConcurrencyLimit`).
 ///
 /// Least privilege (issue 18) adds:
 /// - `DATABASE_OWNER_URL` (optional): the owner role's connection string, used only to migrate (and grant the
