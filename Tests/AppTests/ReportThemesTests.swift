@@ -171,6 +171,8 @@ struct ReportThemesTests {
             let inspector = try await app.signedIn(client, as: .admin)
             let base = "/inspections/\(fixtures.inspectionID)/report"
             let review = try await inspector.get(base + "/free-text")
+            // The page title says where you are: the page, then the inspection.
+            #expect(review.text.contains("<title>Review free-text answers – Wales 2026 – HM Inspectorate of Probation</title>"))
             let ids = try await themeIDs(app, fixtures.inspectionID)
             let release = try #require(ids["Not told about release"])
             let delays = try #require(ids["Delays and chasing"])
