@@ -192,13 +192,3 @@ struct StaffTasks: Sendable {
     /// "1 link", "3 links".
     static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
 }
-
-extension LocalDate {
-    /// The date as GOV.UK style writes it: "1 November 2026".
-    var govuk: String {
-        let months = [
-            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
-        ]
-        return "\(day) \(months[max(0, min(11, month - 1))]) \(year)"
-    }
-}

@@ -27,8 +27,11 @@ extension ReportRoutes {
                 var response = try await themesPage(inspection, session: session, draft: draft, errors: errors)
                 response.status = .badRequest
                 return response
-            case .notFound, .saved:
+            case .saved:
                 try await recordThemeChange("added", inspection, request, context)
+                return Response(status: .seeOther, headers: [.location: "/inspections/\(inspection.id)/report/themes"])
+            case .notFound:
+                // Only a change names a theme; adding never finds none.
                 return Response(status: .seeOther, headers: [.location: "/inspections/\(inspection.id)/report/themes"])
             }
         }

@@ -48,7 +48,7 @@ struct SentencerAnswerText: Sendable {
         case .number(let raw):
             return raw
         case .date(let parts):
-            if let iso = parts.isoString, let date = LocalDate(iso: iso) { return SentencerRules.longDate(date) }
+            if let iso = parts.isoString, let date = LocalDate(iso: iso) { return date.govuk }
             return "\(parts.day)/\(parts.month)/\(parts.year)"
         }
     }

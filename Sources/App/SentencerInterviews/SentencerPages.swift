@@ -15,7 +15,7 @@ struct SentencerListPage: Sendable {
 
         init(_ summary: SentencerMeetingSummary) {
             id = summary.id
-            date = SentencerRules.longDate(summary.date)
+            date = summary.date.govuk
             format = SentencerSchedule.formatLabel(summary.format)
             mode = SentencerSchedule.modeLabel(summary.mode)
             court = summary.courtName

@@ -492,7 +492,7 @@ struct SentencerRoutes: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = AppDependencies.london
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        let day = LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1).map(SentencerRules.longDate) ?? ""
+        let day = LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1).map(\.govuk) ?? ""
         let hour = parts.hour ?? 0
         let minute = parts.minute ?? 0
         return "\(day) at \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute)"

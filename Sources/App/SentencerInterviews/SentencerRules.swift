@@ -81,7 +81,7 @@ struct SentencerRules: Sendable {
         guard case .date(let parts)? = answers["meeting_date"], let iso = parts.isoString, let date = LocalDate(iso: iso) else { return nil }
         guard date < inspection.announcedOn || date > latestDate else { return nil }
         let message =
-            "The date of the meeting must be between \(Self.longDate(inspection.announcedOn)) (the inspection was announced) and \(Self.longDate(latestDate))"
+            "The date of the meeting must be between \(inspection.announcedOn.govuk) (the inspection was announced) and \(latestDate.govuk)"
         return Self.error("meeting_date", "meeting_date-day", .dateInvalid, "Date of the meeting", message)
     }
 
@@ -109,7 +109,4 @@ struct SentencerRules: Sendable {
     static func error(_ question: String, _ field: String?, _ key: MessageKey, _ label: String, _ message: String) -> FieldError {
         FieldError(questionId: question, fieldId: field ?? question, key: key, message: message, summaryText: "\(label) \u{2013} \(message)")
     }
-
-    /// A date as "1 October 2026".
-    static func longDate(_ date: LocalDate) -> String { date.govuk }
 }

@@ -1,0 +1,11 @@
+import Postgres
+
+extension LocalDate {
+    /// The date as GOV.UK style writes it: "1 November 2026".
+    var govuk: String {
+        let months = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+        ]
+        return "\(day) \(months[max(0, min(11, month - 1))]) \(year)"
+    }
+}
