@@ -25,6 +25,10 @@ public enum Permission: String, CaseIterable, Sendable {
     case recordSentencerMeetings
     /// Publish an inspection's report, freezing its figures (administrators, and an inspection's lead inspector).
     case publishReport
+    /// See programme pages and programme reports (inspectors only for programmes with an inspection they are assigned to).
+    case viewProgrammes
+    /// Create and change programmes, add and remove their inspections, freeze programme reports (administrators).
+    case manageProgrammes
 }
 
 /// A staff role. Victims, sentencers and people on probation never have accounts.
@@ -39,10 +43,13 @@ public enum Role: String, CaseIterable, Sendable {
         case .admin:
             [
                 .useStaffPages, .manageUsers, .manageOrganisations, .viewAuditLog, .manageInspections, .enterPaperReturns, .importSurvey,
-                .recordSentencerMeetings, .viewReport, .publishReport,
+                .recordSentencerMeetings, .viewReport, .publishReport, .viewProgrammes, .manageProgrammes,
             ]
         case .inspector:
-            [.useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport, .publishReport]
+            [
+                .useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport, .publishReport,
+                .viewProgrammes,
+            ]
         case .vlo: [.useStaffPages, .issueLinks]
         }
     }

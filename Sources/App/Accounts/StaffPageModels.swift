@@ -11,6 +11,7 @@ struct StaffChrome: Sendable {
     let canManageInspections: Bool
     let canIssueLinks: Bool
     let canImportSurvey: Bool
+    let canViewProgrammes: Bool
 
     init(_ session: StaffSession) {
         displayName = session.user.displayName
@@ -22,6 +23,7 @@ struct StaffChrome: Sendable {
         canManageInspections = session.user.can(.manageInspections)
         canIssueLinks = session.user.can(.issueLinks)
         canImportSurvey = session.user.can(.importSurvey)
+        canViewProgrammes = session.user.can(.viewProgrammes)
     }
 }
 

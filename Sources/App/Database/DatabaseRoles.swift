@@ -87,6 +87,12 @@ public enum DatabaseRoles {
         "service_user_summary_batch": [.select, .insert],
         "survey_import_job": .readWrite,
         "survey_import_job_problems": .readWrite,
+        // Programmes (issue 22): edited by administrators; a published inspection cannot leave its programme (trigger).
+        "programme": [.select, .insert, .update],
+        "programme_inspection": [.select, .insert, .delete],
+        // Published figures kept for programme reports, and frozen programme reports: added, never changed (triggers too).
+        "inspection_evidence": .appendOnly,
+        "programme_snapshot": .appendOnly,
     ]
 
     /// Tables that exist only between a migration and the first start after it, and that the owner deals with.

@@ -86,6 +86,14 @@ public struct PublicationStore: Sendable {
                 VALUES (\(inspectionID), \(today), \(publishedBy), \(now), \(PublishedReport.formatVersion), \(json))
                 """
             )
+            // The published figures, kept for programme reports after retention has deleted the answers (sql/0090).
+            var kinds: [Int: String] = [:]
+            for row in try await connection.query(
+                "SELECT p.id, p.kind FROM inspection_provider ip JOIN provider p ON p.id = ip.provider_id WHERE ip.inspection_id = \(inspectionID)"
+            ) {
+                kinds[try row.decode("id")] = try row.decode("kind")
+            }
+            try await InspectionEvidence(report, providerKinds: kinds).write(inspectionID: inspectionID, on: connection)
             try await audit.record(
                 .reportPublished,
                 actor: actor,

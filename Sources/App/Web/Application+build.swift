@@ -186,6 +186,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     ReportRoutes(dependencies: dependencies).register(on: staff)
     SentencerRoutes(dependencies: dependencies).register(on: staff)
     PublicationRoutes(dependencies: dependencies).register(on: staff)
+    ProgrammeRoutes(dependencies: dependencies).register(on: staff)
     return router
 }
 
