@@ -671,10 +671,13 @@ extension Dev {
             discussion: "Safe to run again: it reuses the demo data and gives the three demo accounts new one-time passwords."
         )
 
+        @Flag(help: "Also create a programme of eight published inspections across different areas, with its programme report.")
+        var programme = false
+
         func run() async throws {
             let configuration = try Setup.configuration()
             do {
-                let summary = try await ReportDemo.seed(configuration, logger: Logger(label: "seed-demo"))
+                let summary = try await ReportDemo.seed(configuration, logger: Logger(label: "seed-demo"), programme: programme)
                 var lines = [
                     "Demo inspection \(summary.inspectionID): \(summary.links) links, \(summary.responses) victim responses, "
                         + "survey years \(summary.surveyYears.map(String.init).joined(separator: ", ")).",
@@ -685,6 +688,12 @@ extension Dev {
                 let base = "http://\(configuration.host):\(configuration.port)"
                 lines.append("Start the server (stakeholder-views serve, or scripts/run), sign in at \(base)/sign-in as the inspector")
                 lines.append("or administrator and open \(base)/inspections/\(summary.inspectionID)/report")
+                if let made = summary.programme {
+                    lines.append(
+                        "Demo programme \(made.programmeID): \(made.published) of \(made.inspections) inspections published; "
+                            + "its report is at \(base)/programmes/\(made.programmeID)/report"
+                    )
+                }
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             } catch {
                 Setup.fail("\(error)")

@@ -11,10 +11,13 @@ import Postgres
 struct ProgrammeReport: Sendable {
     typealias Row = InspectionEvidence.Row
 
-    /// One inspection's figure for a question, when its report showed it.
+    /// One inspection's figure for a question, as its report showed it.
     struct InspectionShare: Sendable {
         let member: ProgrammeStore.Member
+        /// The % positive, when the report showed it (and so its positive answers).
         let share: PositiveShare?
+        /// The base, when the report showed it (it may show a base whose % it hides).
+        let base: Int?
     }
 
     /// A victim question across the programme.
@@ -97,12 +100,14 @@ struct ProgrammeReport: Sendable {
 
         // Victim questions, in the order of their ids.
         var questionLabels: [String: (label: String, outcome: String)] = [:]
-        for member in published { for row in rows(member, .victimMeasure) where questionLabels[row.item] == nil { questionLabels[row.item] = (row.label, row.grouping) } }
+        for member in published {
+            for row in rows(member, .victimMeasure) where questionLabels[row.item] == nil { questionLabels[row.item] = (row.label, row.grouping) }
+        }
         questions = questionLabels.keys.sorted().map { id in
             let shares = published.map { member -> InspectionShare in
                 let row = rows(member, .victimMeasure).first { $0.item == id }
-                guard let row, let count = row.count, let base = row.base else { return InspectionShare(member: member, share: nil) }
-                return InspectionShare(member: member, share: PositiveShare(positive: count, base: base, rules: rules))
+                guard let row, let count = row.count, let base = row.base else { return InspectionShare(member: member, share: nil, base: row?.base) }
+                return InspectionShare(member: member, share: PositiveShare(positive: count, base: base, rules: rules), base: base)
             }
             let asked = published.filter { member in rows(member, .victimMeasure).contains { $0.item == id } }.count
             let shown = shares.compactMap(\.share)
@@ -181,7 +186,14 @@ struct ProgrammeReport: Sendable {
         }
         themes = themeTotals.keys.sorted().map { key in
             let e = themeTotals[key]!
-            return PooledTheme(question: e.question, theme: e.theme, tagged: e.tagged, reviewed: e.reviewed, inspections: e.inspections, leftOut: e.leftOut)
+            return PooledTheme(
+                question: e.question,
+                theme: e.theme,
+                tagged: e.tagged,
+                reviewed: e.reviewed,
+                inspections: e.inspections,
+                leftOut: e.leftOut
+            )
         }
 
         // Survey: per question, the latest year any member's report used; one figure per area (the latest published).
@@ -278,7 +290,8 @@ struct ProgrammeReport: Sendable {
             rows: questions.map { q in
                 let interval = q.pooled.interval
                 return [
-                    .text(q.id), .text(q.label), .count(q.included), .count(q.leftOut), q.pooled.baseValue, q.pooled.value,
+                    // The base is a sum of shown bases, so it is always shown.
+                    .text(q.id), .text(q.label), .count(q.included), .count(q.leftOut), .count(q.pooled.base), q.pooled.value,
                     interval.map { .percent($0.low, lowReliability: q.pooled.lowReliability) } ?? .suppressed,
                     interval.map { .percent($0.high, lowReliability: q.pooled.lowReliability) } ?? .suppressed,
                     Self.percent(q.lowest), Self.percent(q.median), Self.percent(q.highest),
@@ -301,7 +314,7 @@ struct ProgrammeReport: Sendable {
                     let share = item.share
                     let interval = share?.interval
                     return [
-                        .text(q.id), .text(String(item.member.id)), .text(item.member.areaName), share?.baseValue ?? .suppressed,
+                        .text(q.id), .text(String(item.member.id)), .text(item.member.areaName), item.base.map(ReportValue.count) ?? .suppressed,
                         share?.value ?? .suppressed,
                         interval.map { .percent($0.low, lowReliability: share?.lowReliability ?? false) } ?? .suppressed,
                         interval.map { .percent($0.high, lowReliability: share?.lowReliability ?? false) } ?? .suppressed,

@@ -93,7 +93,13 @@ struct ProgrammeRoutes: Sendable {
                 actor: dependencies.accounts.actor(request, context)
             ) {
             case .failure(let refusal):
-                return publishPage(session, programme, label: label, error: refusal, status: refusal == .noPublishedInspection ? .conflict : .badRequest)
+                return publishPage(
+                    session,
+                    programme,
+                    label: label,
+                    error: refusal,
+                    status: refusal == .noPublishedInspection ? .conflict : .badRequest
+                )
             case .success(let id):
                 return Response(status: .seeOther, headers: [.location: "/programmes/\(programme.id)/reports/\(id)"])
             }
@@ -128,7 +134,8 @@ struct ProgrammeRoutes: Sendable {
         _ session: StaffSession
     ) async throws -> (ProgrammeStore.Programme, ProgrammeStore.Snapshot, PublishedProgrammeReport) {
         let programme = try await programme(context, session)
-        guard let id = context.parameters.get("snapshot", as: Int.self), let (snapshot, report) = try await store.snapshot(id, programmeID: programme.id)
+        guard let id = context.parameters.get("snapshot", as: Int.self),
+            let (snapshot, report) = try await store.snapshot(id, programmeID: programme.id)
         else { throw HTTPError(.notFound) }
         return (programme, snapshot, report)
     }
@@ -154,7 +161,12 @@ struct ProgrammeRoutes: Sendable {
         )
     }
 
-    private func save(_ request: Request, _ context: AppRequestContext, _ session: StaffSession, programme: ProgrammeStore.Programme?) async throws
+    private func save(
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ session: StaffSession,
+        programme: ProgrammeStore.Programme?
+    ) async throws
         -> Response
     {
         let form = context.staffForm ?? StaffForm(fields: [])
@@ -163,8 +175,9 @@ struct ProgrammeRoutes: Sendable {
         let endsOn = DateInput.parse(form, id: "ends-on", errors: &dateErrors)
         let draft = ProgrammeStore.Draft(name: form.trimmed("name"), startsOn: startsOn, endsOn: endsOn)
         if dateErrors.hasErrors {
-            var errors = draft.problems
-            for item in dateErrors.items { errors.add(item.field, item.message) }
+            // The date's own error first: "not a real date" says more than "enter the date".
+            var errors = dateErrors
+            for item in draft.problems.items { errors.add(item.field, item.message) }
             return formPage(session, programme: programme, form: form, errors: errors)
         }
         switch try await store.save(draft, id: programme?.id, audit: audit, actor: dependencies.accounts.actor(request, context)) {
@@ -194,7 +207,13 @@ struct ProgrammeRoutes: Sendable {
             staff = StaffChrome(session)
             canManage = session.user.can(.manageProgrammes)
             rows = programmes.map {
-                Row(href: "/programmes/\($0.id)", name: $0.name, dates: "\($0.startsOn.govuk) to \($0.endsOn.govuk)", inspections: $0.inspections, published: $0.published)
+                Row(
+                    href: "/programmes/\($0.id)",
+                    name: $0.name,
+                    dates: "\($0.startsOn.govuk) to \($0.endsOn.govuk)",
+                    inspections: $0.inspections,
+                    published: $0.published
+                )
             }
             hasRows = !rows.isEmpty
         }
@@ -264,7 +283,12 @@ struct ProgrammeRoutes: Sendable {
         let published: Int
     }
 
-    private func detailPage(_ session: StaffSession, _ programme: ProgrammeStore.Programme, message: String?, status: HTTPResponse.Status) async throws
+    private func detailPage(
+        _ session: StaffSession,
+        _ programme: ProgrammeStore.Programme,
+        message: String?,
+        status: HTTPResponse.Status
+    ) async throws
         -> Response
     {
         let canManage = session.user.can(.manageProgrammes)
@@ -290,10 +314,17 @@ struct ProgrammeRoutes: Sendable {
                 )
             },
             hasMembers: !members.isEmpty,
-            candidates: candidates.map { Choice(value: String($0.id), label: "\($0.title) (\($0.areaName), fieldwork \($0.fieldworkStartsOn.govuk))", checked: false) },
+            candidates: candidates.map {
+                Choice(value: String($0.id), label: "\($0.title) (\($0.areaName), fieldwork \($0.fieldworkStartsOn.govuk))", checked: false)
+            },
             hasCandidates: !candidates.isEmpty,
             snapshots: snapshots.map {
-                DetailPage.Snapshot(href: "/programmes/\(programme.id)/reports/\($0.id)", label: $0.label, publishedOn: $0.publishedOn.govuk, inspections: $0.inspections)
+                DetailPage.Snapshot(
+                    href: "/programmes/\(programme.id)/reports/\($0.id)",
+                    label: $0.label,
+                    publishedOn: $0.publishedOn.govuk,
+                    inspections: $0.inspections
+                )
             },
             hasSnapshots: !snapshots.isEmpty,
             reportHref: "/programmes/\(programme.id)/report",

@@ -319,7 +319,12 @@ struct ProgrammeStore: Sendable {
             SELECT id, label, published_on, inspections FROM programme_snapshot WHERE programme_id = \(programmeID) ORDER BY id DESC
             """
         ).map { row in
-            Snapshot(id: try row.decode("id"), label: try row.decode("label"), publishedOn: try row.decode("published_on"), inspections: try row.decode("inspections"))
+            Snapshot(
+                id: try row.decode("id"),
+                label: try row.decode("label"),
+                publishedOn: try row.decode("published_on"),
+                inspections: try row.decode("inspections")
+            )
         }
     }
 

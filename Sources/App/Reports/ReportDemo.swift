@@ -14,12 +14,14 @@ public enum ReportDemo {
         public let links: Int
         public let responses: Int
         public let surveyYears: [Int]
+        /// The demonstration programme, when asked for (`--programme`).
+        public var programme: ProgrammeDemo.Summary?
     }
 
     static let codebookID = "service-user-survey"
 
     /// Seeds the demo against the configured database.
-    public static func seed(_ configuration: AppConfiguration, logger: Logger) async throws -> Summary {
+    public static func seed(_ configuration: AppConfiguration, logger: Logger, programme: Bool = false) async throws -> Summary {
         let environment = ProcessInfo.processInfo.environment
         let secrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
         let forms = try FormRegistry.load(directory: configuration.formsDirectory)
@@ -35,7 +37,22 @@ public enum ReportDemo {
                 autoMigrate: true,
                 logger: logger
             )
-            let summary = try await seed(client, configuration: configuration, forms: forms, policy: policy, secrets: secrets, logger: logger)
+            var summary = try await seed(client, configuration: configuration, forms: forms, policy: policy, secrets: secrets, logger: logger)
+            if programme {
+                let inspector = try await client.query("SELECT id FROM staff_user WHERE email = 'demo-inspector@example.gov.uk'").first?.decode(
+                    "id",
+                    as: Int.self
+                )
+                summary.programme = try await ProgrammeDemo.seed(
+                    client,
+                    forms: forms,
+                    rules: configuration.disclosureRules,
+                    secrets: secrets,
+                    author: inspector,
+                    today: LocalDate(Date()),
+                    now: Date()
+                )
+            }
             await client.shutdown()
             return summary
         } catch {
@@ -216,11 +233,22 @@ public enum ReportDemo {
     }
 
     /// Three final meetings with ratings, notes and a quote, written as the sentencer pages would store them.
-    static func seedMeetings(_ client: PostgresClient, inspection: Int, schedule: FormDefinition, author: Int, now: Date) async throws {
-        let date = try await client.query("SELECT greatest(announced_on, current_date - 3) AS d FROM inspection WHERE id = \(inspection)")[0].decode(
-            "d",
-            as: LocalDate.self
-        )
+    static func seedMeetings(
+        _ client: PostgresClient,
+        inspection: Int,
+        schedule: FormDefinition,
+        author: Int,
+        now: Date,
+        on day: LocalDate? = nil
+    ) async throws {
+        let date: LocalDate
+        if let day {
+            date = day
+        } else {
+            date = try await client.query("SELECT greatest(announced_on, current_date - 3) AS d FROM inspection WHERE id = \(inspection)")[0].decode(
+                "d"
+            )
+        }
         let plans: [(format: String, court: String, roles: [(String, Int)], ratings: [String])] = [
             (
                 "bench_group", "magistrates", [("lay_magistrate", 6), ("bench_chair", 1), ("legal_adviser", 1)],
