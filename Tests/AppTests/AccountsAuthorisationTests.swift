@@ -65,6 +65,7 @@ struct AccountsAuthorisationTests {
         #expect(
             Role.inspector.permissions == [
                 .useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport, .publishReport,
+                .viewProgrammes,
             ]
         )
         #expect(Role.vlo.permissions == [.useStaffPages, .issueLinks])

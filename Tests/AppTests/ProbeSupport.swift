@@ -7,6 +7,11 @@ import Testing
 
 @testable import App
 
+/// The probe world could not be built.
+struct ProbeWorldFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
 /// Settings for the fuzz and probe tests: the seed (`SV_FUZZ_SEED`: a number, or `random`) and the number of random
 /// cases per target (`SV_FUZZ_ITERATIONS`). The defaults keep each test well under a minute; every failure message
 /// names the seed, target and case so a run can be repeated exactly.
@@ -169,6 +174,9 @@ struct ProbeWorld {
     let meetingID: Int64
     let linkID: Int
     let jobID: String
+    /// A programme with the world's inspection and a published one, and a frozen report of it.
+    let programmeID: Int
+    let snapshotID: Int
 
     /// A folder for uploads; pass `configure` to `TestApp.run`.
     static func configure(folder: String) -> (inout AppConfiguration) -> Void {
@@ -197,6 +205,41 @@ struct ProbeWorld {
         )
         let location = try #require(upload.headers[.location], "upload: \(upload.status)")
         let jobID = try #require(location.split(separator: "/").last.map(String.init))
+        let published = try await ProgrammeTests.published(app, 90, shape: [("nps", 30, 20)])
+        let store = ProgrammeStore(database: app.db)
+        let audit = AuditLog(database: app.db, now: { app.clock.now })
+        guard
+            case .saved(let programmeID) = try await store.save(
+                .init(name: "Probe programme", startsOn: LocalDate(iso: "2025-01-01"), endsOn: LocalDate(iso: "2029-12-31")),
+                id: nil,
+                audit: audit,
+                actor: .commandLine
+            ),
+            let programme = try await store.programme(programmeID, userID: 0, all: true)
+        else { throw ProbeWorldFailure(description: "the probe programme was not created") }
+        for id in [sentencers.fixtures.inspectionID, published] {
+            #expect(try await store.add(inspectionID: id, to: programme, audit: audit, actor: .commandLine) == nil)
+        }
+        let report = PublishedProgrammeReport(
+            ProgrammeReport(
+                programme: programme,
+                members: try await store.members(programmeID),
+                evidence: try await store.evidence(programmeID),
+                rules: app.dependencies.configuration.disclosureRules
+            ),
+            publishedOn: app.dependencies.today,
+            label: "Probe"
+        )
+        let snapshot = try await store.publish(
+            programmeID: programmeID,
+            label: "Probe",
+            report: report,
+            publishedBy: nil,
+            today: app.dependencies.today,
+            now: app.clock.now,
+            audit: audit,
+            actor: .commandLine
+        ).get()
         return ProbeWorld(
             app: app,
             client: client,
@@ -208,7 +251,9 @@ struct ProbeWorld {
             userID: user,
             meetingID: meeting,
             linkID: link.id,
-            jobID: jobID
+            jobID: jobID,
+            programmeID: programmeID,
+            snapshotID: snapshot
         )
     }
 
@@ -219,8 +264,12 @@ struct ProbeWorld {
 
     /// `route`'s path with its parameters filled in with this world's objects.
     func path(_ route: StaffRouteInfo) -> String {
-        let id = route.path.hasPrefix("/admin/users") ? String(userID) : route.path.hasPrefix("/import") ? jobID : String(fixtures.inspectionID)
+        let id =
+            route.path.hasPrefix("/admin/users")
+            ? String(userID)
+            : route.path.hasPrefix("/import") ? jobID : route.path.hasPrefix("/programmes") ? String(programmeID) : String(fixtures.inspectionID)
         return route.path
+            .replacingOccurrences(of: ":snapshot", with: String(snapshotID))
             .replacingOccurrences(of: ":id", with: id)
             .replacingOccurrences(of: ":inspection", with: String(fixtures.inspectionID))
             .replacingOccurrences(of: ":link", with: String(linkID))
@@ -233,7 +282,7 @@ struct ProbeWorld {
     func browser(for route: StaffRouteInfo) -> StaffBrowser {
         switch route.permission {
         case .issueLinks: vlo
-        case .manageUsers, .manageOrganisations, .viewAuditLog: admin
+        case .manageUsers, .manageOrganisations, .viewAuditLog, .manageProgrammes: admin
         default: inspector
         }
     }
