@@ -92,6 +92,8 @@ public struct CodebookVariable: Sendable, Hashable {
     public let id: String
     /// What the variable holds.
     public let label: LocalizedText
+    /// The few words that label a question variable's bar in the report's charts (not part of the fingerprint).
+    public let shortLabel: String?
     /// The type of its values.
     public let type: VariableType
     /// The role it plays.
@@ -115,6 +117,7 @@ public struct CodebookVariable: Sendable, Hashable {
     public init(
         id: String,
         label: LocalizedText,
+        shortLabel: String? = nil,
         type: VariableType,
         role: VariableRole,
         required: Bool,
@@ -127,6 +130,7 @@ public struct CodebookVariable: Sendable, Hashable {
     ) {
         self.id = id
         self.label = label
+        self.shortLabel = shortLabel
         self.type = type
         self.role = role
         self.required = required

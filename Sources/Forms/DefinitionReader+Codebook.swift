@@ -2,7 +2,7 @@ import Yams
 
 extension DefinitionReader {
     static let missingCodeKeys = ["code", "meaning", "label"]
-    static let variableKeys = ["id", "label", "type", "role", "required", "codes", "missing", "min", "max", "measure", "outcome"]
+    static let variableKeys = ["id", "label", "short_label", "type", "role", "required", "codes", "missing", "min", "max", "measure", "outcome"]
 
     func readCodebook(_ top: Fields) -> Codebook? {
         let years = intList(top, "applies_to_years") ?? []
@@ -69,6 +69,15 @@ extension DefinitionReader {
                 }
             }
             let label = text(fields, "label")
+            let shortLabel = string(fields, "short_label")
+            if let shortLabel, shortLabel.trimmingCharacters(in: .whitespaces).isEmpty || shortLabel.count > Question.shortLabelLimit
+                || shortLabel.contains(where: \.isNewline)
+            {
+                report(
+                    "the short_label of \(context) must be one line of 1 to \(Question.shortLabelLimit) characters (it labels the report's chart bars)",
+                    at: fields.values["short_label"]?.mark
+                )
+            }
             let type = choice(fields, "type", as: VariableType.self, kind: "variable type")
             let role = choice(fields, "role", as: VariableRole.self, kind: "variable role")
             let required = bool(fields, "required") ?? false
@@ -84,6 +93,7 @@ extension DefinitionReader {
                 CodebookVariable(
                     id: id,
                     label: label,
+                    shortLabel: shortLabel,
                     type: type,
                     role: role,
                     required: required,

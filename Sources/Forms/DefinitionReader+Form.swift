@@ -6,7 +6,7 @@ extension DefinitionReader {
     static let codebookKeys = ["applies_to_years", "missing_codes", "weight_variable", "variables"]
     static let pageKeys = ["id", "title", "questions"]
     static let questionKeys = [
-        "id", "type", "label", "hint", "required", "options", "scale", "max_length", "min", "max", "show_when", "measure", "outcome",
+        "id", "type", "label", "short_label", "hint", "required", "options", "scale", "max_length", "min", "max", "show_when", "measure", "outcome",
         "criteria",
     ]
     static let optionKeys = ["code", "label", "excluded_from_base", "exclusive", "positive"]
@@ -61,6 +61,12 @@ extension DefinitionReader {
         } else {
             pages = readPages(top)
         }
+        // A questionnaire's measured questions are bars in the report's charts: each needs its few words.
+        if kind == .questionnaire {
+            for question in pages.flatMap(\.questions) where question.measure != nil && question.shortLabel == nil {
+                report("question '\(question.id)' has a measure but no short_label: give the few words that label its bar in the report's charts", at: nil)
+            }
+        }
         guard problems.isEmpty, let id, let version, let title, let translationStatus, let languages else { return nil }
         return FormDefinition(
             id: id,
@@ -99,6 +105,7 @@ extension DefinitionReader {
         var pages: [FormPage] = []
         var pageMarks: [String: Mark?] = [:]
         var sites: [String: QuestionSite] = [:]
+        var shortLabels: [String: String] = [:]
         var pending: [PendingCondition] = []
         for (pageIndex, node) in nodes.enumerated() {
             let context = peekName(node, "id").map { "page '\($0)'" } ?? "page \(pageIndex + 1)"
@@ -130,6 +137,13 @@ extension DefinitionReader {
                     continue
                 }
                 sites[id] = QuestionSite(pageIndex: pageIndex, question: read.question, mark: read.idMark)
+                if let short = read.question?.shortLabel {
+                    if let other = shortLabels[short.lowercased()] {
+                        report("question '\(id)' has the same short_label as question '\(other)': each bar needs its own", at: read.idMark)
+                    } else {
+                        shortLabels[short.lowercased()] = id
+                    }
+                }
                 if let condition = read.condition {
                     pending.append(
                         PendingCondition(questionId: id, pageIndex: pageIndex, condition: condition.0, mark: condition.1, codeMarks: condition.2)
@@ -192,9 +206,19 @@ extension DefinitionReader {
         if let id { checkIdentifier(id, "question id", at: named.values["id"]?.mark, pattern: .snake) }
         let type = choice(named, "type", as: QuestionType.self, kind: "question type")
         let label = text(named, "label")
+        let shortLabel = string(named, "short_label")
+        if let shortLabel, shortLabel.trimmingCharacters(in: .whitespaces).isEmpty || shortLabel.count > Question.shortLabelLimit
+            || shortLabel.contains(where: \.isNewline)
+        {
+            report(
+                "the short_label of \(context) must be one line of 1 to \(Question.shortLabelLimit) characters (it labels the report's chart bars)",
+                at: named.values["short_label"]?.mark
+            )
+        }
         let hint = text(named, "hint")
         let required = bool(named, "required") ?? true
         let measure = choice(named, "measure", as: Measure.self, kind: "measure")
+
         let outcome = choice(named, "outcome", as: Outcome.self, kind: "outcome")
         let criteria = stringList(named, "criteria") ?? []
         let scale = choice(named, "scale", as: ScaleKind.self, kind: "scale")
@@ -225,6 +249,7 @@ extension DefinitionReader {
             id: id,
             type: type,
             label: label,
+            shortLabel: shortLabel,
             hint: hint,
             required: required,
             options: options,

@@ -141,6 +141,11 @@ public struct Question: Sendable, Hashable {
     public let type: QuestionType
     /// The question text (legend or label).
     public let label: LocalizedText
+    /// A few words for staff pages, such as the label of the question's bar in the report's charts (English; not
+    /// shown to people answering, and not part of the fingerprint).
+    public let shortLabel: String?
+    /// The most characters a short label may have.
+    public static let shortLabelLimit = 40
     /// Hint text shown under the question.
     public let hint: LocalizedText?
     /// Whether an answer is needed before the page can be left.
@@ -169,6 +174,7 @@ public struct Question: Sendable, Hashable {
         id: String,
         type: QuestionType,
         label: LocalizedText,
+        shortLabel: String? = nil,
         hint: LocalizedText? = nil,
         required: Bool = true,
         options: [Option] = [],
@@ -184,6 +190,7 @@ public struct Question: Sendable, Hashable {
         self.id = id
         self.type = type
         self.label = label
+        self.shortLabel = shortLabel
         self.hint = hint
         self.required = required
         self.options = options

@@ -196,6 +196,32 @@ struct DefinitionProblemTests {
         #expect(problem.message == "unknown measure 'timley' in question 'why'; did you mean 'timely'?")
     }
 
+    @Test("a questionnaire's measured question needs a short label of one line and at most 40 characters, each its own")
+    func shortLabels() throws {
+        // Measured, with no short label: refused, naming the question.
+        let missing = try replacing("        max_length: 10\n", with: "        max_length: 10\n        measure: timely\n")
+        #expect(
+            try only(problems(missing)).message
+                == "question 'why' has a measure but no short_label: give the few words that label its bar in the report's charts"
+        )
+        // With one: loads, and the label is kept.
+        let given = try replacing("        max_length: 10\n", with: "        max_length: 10\n        measure: timely\n        short_label: Why red\n")
+        #expect(try definition(given).question(id: "why")?.shortLabel == "Why red")
+        // Too long.
+        let long = try replacing("        max_length: 10\n", with: "        max_length: 10\n        short_label: \(String(repeating: "x", count: 41))\n")
+        #expect(try only(problems(long)).message.hasPrefix("the short_label of question 'why' must be one line of 1 to 40 characters"))
+        // The same words on two questions.
+        let twice = try replacing(
+            "        type: single_choice\n",
+            with: "        type: single_choice\n        short_label: why RED\n",
+            in: given
+        )
+        #expect(try only(problems(twice)).message == "question 'why' has the same short_label as question 'colour': each bar needs its own")
+        // Not part of the fingerprint: a short label is report wording, not what was asked.
+        let plain = try replacing("        type: single_choice\n", with: "        type: single_choice\n        short_label: Colour\n")
+        #expect(try definition(plain).fingerprint == definition(minimalForm).fingerprint)
+    }
+
     @Test("a free-text question needs a maximum length")
     func freeTextNeedsMaxLength() throws {
         let yaml = try replacing("        max_length: 10\n", with: "")

@@ -158,8 +158,9 @@ struct ReportContent: Sendable, Codable {
             title: "Victims: % positive by question",
             bars: victims.measured.compactMap { q in
                 guard let share = q.distribution.positive else { return nil }
-                return BarChart.Bar(label: Self.shortLabel(q.id), percent: share.percent, interval: share.interval, valueText: share.value.display)
-            }
+                return BarChart.Bar(label: q.shortLabel, percent: share.percent, interval: share.interval, valueText: share.value.display)
+            },
+            labelWidth: 210
         )
         hasMeasuresChart = chart.hasData
         measuresChartSVG = chart.svg
@@ -285,8 +286,9 @@ struct ReportContent: Sendable, Codable {
             id: "service-users-positive",
             title: "People on probation: % positive by question, \(survey.latestYear.map(String.init) ?? "")",
             bars: survey.questions.map { q in
-                BarChart.Bar(label: q.id.uppercased(), percent: q.area.percent, interval: q.area.interval, valueText: q.area.value.display)
-            }
+                BarChart.Bar(label: q.shortLabel, percent: q.area.percent, interval: q.area.interval, valueText: q.area.value.display)
+            },
+            labelWidth: 210
         )
         hasSurveyChart = hasSurvey && surveyChart.hasData
         surveyChartSVG = hasSurveyChart ? surveyChart.svg : ""

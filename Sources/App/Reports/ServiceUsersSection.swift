@@ -9,6 +9,8 @@ public struct ServiceUsersSection: Sendable, Equatable {
     public struct Comparison: Sendable, Equatable {
         public let id: String
         public let label: String
+        /// The few words that label its bar in charts.
+        public let shortLabel: String
         public let outcome: Outcome?
         public let measure: Measure?
         public let area: PositiveShare
@@ -63,6 +65,7 @@ public struct ServiceUsersSection: Sendable, Equatable {
             return Comparison(
                 id: variable.id,
                 label: variable.label.text(.en),
+                shortLabel: variable.shortLabel ?? variable.id.uppercased(),
                 outcome: variable.outcome,
                 measure: variable.measure,
                 area: area,

@@ -6,6 +6,8 @@ import Foundation
 public struct MeasuredQuestion: Sendable, Equatable {
     public let id: String
     public let label: String
+    /// The few words that label its bar in charts (the form's `short_label`, else the question number).
+    public let shortLabel: String
     public let measure: Measure?
     public let outcome: Outcome?
     public let options: [(code: String, label: String)]
@@ -182,6 +184,7 @@ public struct VictimsSection: Sendable, Equatable {
             return MeasuredQuestion(
                 id: question.id,
                 label: question.label.text(.en),
+                shortLabel: question.shortLabel ?? ReportContent.shortLabel(question.id),
                 measure: question.measure,
                 outcome: question.outcome,
                 options: question.options.map { ($0.code, $0.label.text(.en)) },
