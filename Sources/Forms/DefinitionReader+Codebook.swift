@@ -70,8 +70,9 @@ extension DefinitionReader {
             }
             let label = text(fields, "label")
             let shortLabel = string(fields, "short_label")
-            if let shortLabel, shortLabel.trimmingCharacters(in: .whitespaces).isEmpty || shortLabel.count > Question.shortLabelLimit
-                || shortLabel.contains(where: \.isNewline)
+            if let shortLabel,
+                shortLabel.trimmingCharacters(in: .whitespaces).isEmpty || shortLabel.count > Question.shortLabelLimit
+                    || shortLabel.contains(where: \.isNewline)
             {
                 report(
                     "the short_label of \(context) must be one line of 1 to \(Question.shortLabelLimit) characters (it labels the report's chart bars)",

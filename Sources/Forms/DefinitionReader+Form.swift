@@ -64,7 +64,10 @@ extension DefinitionReader {
         // A questionnaire's measured questions are bars in the report's charts: each needs its few words.
         if kind == .questionnaire {
             for question in pages.flatMap(\.questions) where question.measure != nil && question.shortLabel == nil {
-                report("question '\(question.id)' has a measure but no short_label: give the few words that label its bar in the report's charts", at: nil)
+                report(
+                    "question '\(question.id)' has a measure but no short_label: give the few words that label its bar in the report's charts",
+                    at: nil
+                )
             }
         }
         guard problems.isEmpty, let id, let version, let title, let translationStatus, let languages else { return nil }
@@ -207,8 +210,9 @@ extension DefinitionReader {
         let type = choice(named, "type", as: QuestionType.self, kind: "question type")
         let label = text(named, "label")
         let shortLabel = string(named, "short_label")
-        if let shortLabel, shortLabel.trimmingCharacters(in: .whitespaces).isEmpty || shortLabel.count > Question.shortLabelLimit
-            || shortLabel.contains(where: \.isNewline)
+        if let shortLabel,
+            shortLabel.trimmingCharacters(in: .whitespaces).isEmpty || shortLabel.count > Question.shortLabelLimit
+                || shortLabel.contains(where: \.isNewline)
         {
             report(
                 "the short_label of \(context) must be one line of 1 to \(Question.shortLabelLimit) characters (it labels the report's chart bars)",

@@ -208,7 +208,10 @@ struct DefinitionProblemTests {
         let given = try replacing("        max_length: 10\n", with: "        max_length: 10\n        measure: timely\n        short_label: Why red\n")
         #expect(try definition(given).question(id: "why")?.shortLabel == "Why red")
         // Too long.
-        let long = try replacing("        max_length: 10\n", with: "        max_length: 10\n        short_label: \(String(repeating: "x", count: 41))\n")
+        let long = try replacing(
+            "        max_length: 10\n",
+            with: "        max_length: 10\n        short_label: \(String(repeating: "x", count: 41))\n"
+        )
         #expect(try only(problems(long)).message.hasPrefix("the short_label of question 'why' must be one line of 1 to 40 characters"))
         // The same words on two questions.
         let twice = try replacing(
