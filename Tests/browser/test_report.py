@@ -2,7 +2,7 @@
 charts with a text alternative, and the print stylesheet."""
 import subprocess
 
-from accessibility import violations
+from accessibility import has_horizontal_scroll, violations
 from conftest import ROOT
 from test_staff_accounts import sign_in
 
@@ -72,3 +72,35 @@ def test_the_report_and_its_review_pages_meet_wcag_22_aa_and_print_cleanly(page,
     assert not page.locator(".govuk-header").is_visible()
     assert not page.locator(".govuk-staff-nav").first.is_visible()
     assert page.locator("#sentencers").evaluate("e => getComputedStyle(e).breakBefore") == "page"
+
+
+def test_the_report_and_inspection_tables_fit_1280_px_and_reflow_at_320_px_without_losing_columns(browser, base_url, staff_user):
+    """WCAG 1.4.10: at 320 px nothing scrolls the page sideways; every wide table scrolls inside its own labelled,
+    keyboard-focusable region, so no column is cut off; at 1280 px the same."""
+    path = seed_demo()
+    inspection = path.removesuffix("/report")
+    email = staff_user("admin")
+    for width in (1280, 320):
+        context = browser.new_context(viewport={"width": width, "height": 800}, device_scale_factor=1)
+        page = context.new_page()
+        sign_in(page, base_url, email)
+        page.wait_for_url(base_url + "/staff")
+        for target in (path, inspection):
+            page.goto(base_url + target)
+            label = f"{target} at {width} px"
+            assert not has_horizontal_scroll(page), f"{label}: the page scrolls sideways"
+            tables = page.locator("main table")
+            assert tables.count() >= 1, label
+            regions = page.evaluate("""() => [...document.querySelectorAll('main table')].map(t => {
+                const r = t.closest('.app-table-wrapper');
+                return r && { role: r.getAttribute('role'), label: r.getAttribute('aria-label'), tabindex: r.getAttribute('tabindex'),
+                              overflow: getComputedStyle(r).overflowX, fits: r.scrollWidth <= r.clientWidth + 1,
+                              whole: r.scrollWidth >= t.getBoundingClientRect().width - 1 };
+            })""")
+            for region in regions:
+                assert region, f"{label}: a table outside a scrolling region"
+                assert region["role"] == "region" and region["label"] and region["tabindex"] == "0", f"{label}: {region}"
+                # Either it fits, or it scrolls inside its box with every column within reach.
+                assert region["fits"] or (region["overflow"] == "auto" and region["whole"]), f"{label}: {region}"
+            assert violations(page) == [], label
+        context.close()
