@@ -5,7 +5,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Settings for the fuzz and probe tests: the seed (`SV_FUZZ_SEED`: a number, or `random`) and the number of random
 /// cases per target (`SV_FUZZ_ITERATIONS`). The defaults keep each test well under a minute; every failure message
