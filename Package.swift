@@ -106,7 +106,9 @@ let package = Package(
             dependencies: [
                 "Domain",
                 "Operations",
+                "Forms",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -133,8 +135,15 @@ let package = Package(
                 "Domain",
                 "Web",
                 "Operations",
+                "Postgres",
+                "Forms",
                 "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // Read by path from the checkout (ReportDemoTests), not bundled.
             exclude: ["Golden"],
