@@ -51,30 +51,64 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The service: configuration, embedded cluster, migrations, domain stores, web.
+        // The domain: configuration, stores (all the SQL above the wrapper), rules, audit, the ballot box, survey
+        // import, retention, reports and disclosure control, publication. No Hummingbird.
         .target(
-            name: "App",
+            name: "Domain",
             dependencies: [
                 "Postgres",
                 "Forms",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The web: routes, middleware, request context, page models, templates, error pages, the router. It does not
+        // import Postgres: SQL goes through Domain's stores.
+        .target(
+            name: "Web",
+            dependencies: [
+                "Domain",
+                "Forms",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Operations: the embedded cluster, database set-up, migrations and roles, the command-line flows (serve's
+        // start-up among them), benchmarks and demonstration data.
+        .target(
+            name: "Operations",
+            dependencies: [
+                "Domain",
+                "Web",
+                "Postgres",
+                "Forms",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "CLI",
             dependencies: [
-                "App",
+                "Domain",
+                "Operations",
+                "Forms",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -98,9 +132,18 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App",
+                "Domain",
+                "Web",
+                "Operations",
+                "Postgres",
+                "Forms",
                 "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // Read by path from the checkout (ReportDemoTests), not bundled.
             exclude: ["Golden"],

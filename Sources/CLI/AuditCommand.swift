@@ -1,7 +1,8 @@
-import App
 import ArgumentParser
+import Domain
 import Foundation
 import Logging
+import Operations
 
 /// `stakeholder-views audit …`: the tamper-evident audit log and snapshots (issue 18).
 struct AuditCommand: AsyncParsableCommand {

@@ -1,7 +1,8 @@
-import App
 import ArgumentParser
+import Domain
 import Foundation
 import Logging
+import Operations
 
 import struct Forms.FormProblem
 

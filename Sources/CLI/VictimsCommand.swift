@@ -1,7 +1,8 @@
-import App
 import ArgumentParser
+import Domain
 import Foundation
 import Logging
+import Operations
 
 /// `stakeholder-views victims …`: the ballot box for victims' answers.
 struct VictimsCommand: AsyncParsableCommand {

@@ -1,10 +1,12 @@
-import App
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Operations
 import Postgres
 import Testing
+import Web
 
 @Suite("Bad input on staff pages is refused with a clear page, the right status, and nothing changed")
 struct AccountsBadInputTests {

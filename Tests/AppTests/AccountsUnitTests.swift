@@ -1,6 +1,8 @@
-import App
+import Domain
 import Foundation
+import Operations
 import Testing
+import Web
 
 @Suite("Staff form parsing, password rules, tokens, configuration")
 struct AccountsUnitTests {

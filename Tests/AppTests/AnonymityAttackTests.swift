@@ -5,7 +5,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// The ballot box attacked as an insider would (issue 15; docs/privacy.md "How the claims are tested"): a DBA with
 /// the tables, a `pg_dump` and the WAL, during the window and after release; and someone holding only the letter.

@@ -5,7 +5,9 @@ import ServiceLifecycle
 import TestSupport
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// The hash chains (sql/0080) attacked as the owner role would: rows edited, deleted, forged and the chain rewritten;
 /// `audit verify` (here `AuditChain.verify`, and the command itself) must name the row every time.

@@ -1,7 +1,9 @@
-import App
+import Domain
 import Foundation
+import Operations
 import Postgres
 import Testing
+import Web
 
 @Suite("The audit log is append-only in the database")
 struct AuditLogTests {

@@ -3,7 +3,9 @@ import Postgres
 import TestSupport
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 @Suite("Migration 0070 releases stored responses once through the shuffle and seals drafts kept in clear")
 struct BallotBoxMigrationTests {

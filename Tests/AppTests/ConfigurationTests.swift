@@ -1,5 +1,7 @@
-import App
+import Domain
+import Operations
 import Testing
+import Web
 
 @Suite("Configuration from the environment")
 struct ConfigurationTests {

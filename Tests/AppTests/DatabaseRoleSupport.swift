@@ -1,7 +1,9 @@
-import App
+import Domain
 import Foundation
+import Operations
 import Postgres
 import TestSupport
+import Web
 
 /// Roles of a test's own in the test cluster (issue 18): names carry the test's schema, so parallel tests (and two
 /// clones on one cluster) never share one, and they are dropped with the schema.

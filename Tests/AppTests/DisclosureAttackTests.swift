@@ -1,8 +1,10 @@
-import App
+import Domain
 import Forms
 import Foundation
+import Operations
 import Postgres
 import Testing
+import Web
 
 /// An inspector who reads every report there is — every area's, each once the others exist — and solves what the
 /// figures imply together.

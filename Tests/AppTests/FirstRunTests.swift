@@ -3,7 +3,9 @@ import Logging
 import Synchronization
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Log messages kept for a test to read.
 final class CapturedLog: Sendable {

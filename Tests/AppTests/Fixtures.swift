@@ -1,11 +1,13 @@
-import App
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Operations
 import Postgres
 import Testing
+import Web
 
 /// Reference data and an inspection whose victim window is open on the test clock's date (2026-11-26).
 struct Fixtures {

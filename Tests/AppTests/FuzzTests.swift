@@ -6,7 +6,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Random and malformed input on every form POST: never a 5xx, always a page that says what is wrong, and nothing
 /// stored from a refused request. `SV_FUZZ_SEED` and `SV_FUZZ_ITERATIONS` repeat or lengthen a run.

@@ -2,7 +2,9 @@ import Foundation
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Serialized: the tests share the cluster's database, and with it the housekeeping advisory lock, which one of them
 /// holds while it checks that a second instance backs off.

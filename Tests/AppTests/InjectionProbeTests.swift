@@ -1,10 +1,12 @@
-import App
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Operations
 import Postgres
 import Testing
+import Web
 
 /// Script, markup, template, formula and SQL payloads in every free-text input, then every page and export where
 /// they can appear: markup escaped, CSV cells neutralised, JSON valid, and the database holding exactly what was typed.

@@ -1,9 +1,11 @@
-import App
+import Domain
 import Foundation
 import Logging
+import Operations
 import Postgres
 import TestSupport
 import Testing
+import Web
 
 /// A schema migrated by a non-superuser owner role, and the service role granted by `migrate`: the two roles of
 /// production (issue 18), made for one test in the test cluster.

@@ -5,7 +5,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 extension TestApp {
     /// A browser signed in as a VLO of `provider` (its organisation is created on first use).

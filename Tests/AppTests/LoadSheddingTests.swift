@@ -5,7 +5,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Issue 10: under overload and database trouble the service answers 503 "please try again" at once, never 500.
 @Suite("Load shedding and database trouble")

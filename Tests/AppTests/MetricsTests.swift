@@ -6,7 +6,9 @@ import NIOCore
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// `GET /metrics`: the operator's token, what is counted, and what never appears.
 @Suite("Metrics for the operator")

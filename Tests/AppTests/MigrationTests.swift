@@ -1,8 +1,10 @@
-import App
+import Domain
 import Foundation
+import Operations
 import Postgres
 import TestSupport
 import Testing
+import Web
 
 @Suite("Migrations are applied once, in order, and never silently changed")
 struct MigrationTests {

@@ -6,7 +6,9 @@ import NIOCore
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// One test per thing the fuzz and security probes found, each failing before its fix.
 @Suite("Probe findings", .serialized)

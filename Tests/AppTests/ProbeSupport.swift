@@ -5,7 +5,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// The probe world could not be built.
 struct ProbeWorldFailure: Error, CustomStringConvertible {

@@ -3,7 +3,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Helpers shared by the publication and retention tests.
 extension TestApp {

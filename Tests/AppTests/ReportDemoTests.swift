@@ -1,12 +1,14 @@
-import App
+import Domain
 import Forms
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Operations
 import Postgres
 import TestSupport
 import Testing
+import Web
 
 @Suite("Report: the demo data, its golden JSON export, and the sentencers section")
 struct ReportDemoTests {

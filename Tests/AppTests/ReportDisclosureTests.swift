@@ -1,6 +1,8 @@
-import App
+import Domain
 import Foundation
+import Operations
 import Testing
+import Web
 
 @Suite("Report disclosure control: [c], [u], secondary suppression and exports")
 struct ReportDisclosureTests {

@@ -1,7 +1,9 @@
-import App
+import Domain
 import Forms
 import Foundation
+import Operations
 import Testing
+import Web
 
 @Suite("Report: the service-users section")
 struct ReportServiceUsersTests {

@@ -1,6 +1,8 @@
-import App
+import Domain
 import Foundation
+import Operations
 import Testing
+import Web
 
 @Suite("Report statistics: Wilson intervals and the two-proportion test")
 struct ReportStatisticsTests {

@@ -1,13 +1,17 @@
-import App
+import Domain
 import Forms
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Operations
 import Postgres
 import Testing
+import Web
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Issue 19, themes: each inspection's list (seeded from forms/themes/victim-themes.yaml), tags on reviewed answers with
 /// suggestions the reviewer confirms, and the counts in the report under disclosure control.

@@ -1,10 +1,12 @@
-import App
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Operations
 import Postgres
 import Testing
+import Web
 
 /// Victim responses written straight into the table (paper returns need no withdrawal key).
 func insertVictimResponses(_ app: TestApp, _ fixtures: Fixtures, provider: Int? = nil, count: Int, answers: String) async throws {

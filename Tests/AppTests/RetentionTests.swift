@@ -4,7 +4,9 @@ import Postgres
 import TestSupport
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Holds the retention run that took the lock until the test lets it go; counts the runs that took it.
 actor RetentionGate {

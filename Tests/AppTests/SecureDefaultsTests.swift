@@ -6,7 +6,9 @@ import Postgres
 import TestSupport
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Issue 18, item 3: what a security reviewer expects by default, each attacked.
 @Suite("Secure defaults: cookies, HSTS, the link secret's file, cross-site starts, upload jobs")

@@ -1,8 +1,10 @@
-import App
+import Domain
 import Foundation
+import Operations
 import Postgres
 import TestSupport
 import Testing
+import Web
 
 /// The commands of issue 18 as an operator runs them: the built binary, its exit status and its lines. Serialized,
 /// like the import command's tests (Foundation's `Process.run()` once crashed when several started together).

@@ -1,10 +1,12 @@
-import App
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Operations
 import Postgres
 import Testing
+import Web
 
 /// Security probes built from the route catalogue, so new routes are covered without editing these tests.
 @Suite("Security probes", .serialized)

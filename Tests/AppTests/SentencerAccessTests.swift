@@ -5,7 +5,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 extension SentencerTests {
     @Suite("Sentencer meetings: who may see them, the audit log, lists and exports")

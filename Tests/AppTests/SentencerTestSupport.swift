@@ -1,10 +1,12 @@
-import App
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Operations
 import Postgres
 import Testing
+import Web
 
 /// Every sentencer-meeting suite, one test at a time: each drives many requests against its own schema, and running
 /// them all at once beside the other suites exhausts the test cluster's connections.

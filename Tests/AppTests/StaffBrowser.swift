@@ -1,10 +1,12 @@
-import App
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Operations
 import Postgres
 import Testing
+import Web
 
 /// A browser for staff pages over the router test client: keeps cookies, and fills in the CSRF token of the last
 /// page it saw unless a test gives its own.

@@ -5,7 +5,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Issue 23, item 3: the staff home is a task list per role, each item linking to where the work is done.
 @Suite("Staff home: what to do next")

@@ -4,7 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 @Suite("Survey import: mounted behind staff sign-in, the importSurvey permission and CSRF")
 struct SurveyImportAccessTests {

@@ -1,8 +1,10 @@
-import App
+import Domain
 import Foundation
+import Operations
 import Postgres
 import TestSupport
 import Testing
+import Web
 
 /// `stakeholder-views import service-user-survey` as a person runs it: the built binary, its exit status and output.
 /// Serialized: Foundation's `Process.run()` crashed once (a bad read inside its memcpy) while this suite's tests

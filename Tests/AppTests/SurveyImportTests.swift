@@ -1,11 +1,13 @@
-import App
+import Domain
 import Forms
 import Foundation
 import Logging
+import Operations
 import Postgres
 import Synchronization
 import TestSupport
 import Testing
+import Web
 
 /// A migrated schema, the importer on it and a scratch folder for files.
 struct ImportFixture {

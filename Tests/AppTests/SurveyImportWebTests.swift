@@ -1,11 +1,13 @@
-import App
+import Domain
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Operations
 import Postgres
 import TestSupport
 import Testing
+import Web
 
 /// The upload page, its background job and the import it starts, through the router.
 @Suite("Survey import: the upload page")

@@ -1,12 +1,14 @@
-import App
+import Domain
 import Forms
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Operations
 import Postgres
 import Synchronization
 import TestSupport
+import Web
 
 /// The project folder, found from this file's path so tests do not depend on the working directory.
 let projectRoot: String = {

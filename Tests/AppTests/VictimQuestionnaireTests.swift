@@ -6,7 +6,9 @@ import NIOCore
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 @Suite("The victim's questionnaire over HTTP")
 struct VictimQuestionnaireTests {

@@ -1,11 +1,13 @@
-import App
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Operations
 import Postgres
 import TestSupport
 import Testing
+import Web
 
 @Suite("The web foundation: health, pages, headers, errors")
 struct WebFoundationTests {
