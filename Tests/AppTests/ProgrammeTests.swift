@@ -3,7 +3,9 @@ import HummingbirdTesting
 import Postgres
 import Testing
 
-@testable import App
+@testable import Domain
+@testable import Operations
+@testable import Web
 
 /// Programmes and their reports (issue 22): the adversary is an inspector with every published inspection report and
 /// every programme report, old and new, who subtracts one from another.

@@ -29,7 +29,7 @@ package struct StaffChrome: Sendable {
 
 /// One entry of an error summary, linking to its field.
 package struct ErrorItem: Sendable, Equatable {
-    let field: String
+    package let field: String
     package let message: String
 }
 

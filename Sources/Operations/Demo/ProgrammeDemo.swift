@@ -1,3 +1,4 @@
+import Domain
 import Forms
 import Foundation
 import Logging
@@ -146,7 +147,7 @@ public enum ProgrammeDemo {
         if let author { try await InspectionStore(database: client).assign(inspectionID: inspection, inspectors: [author], lead: author) }
         let store = InvitationStore(database: client, secrets: secrets)
         var random = DemoRandom(seed: plan.seed)
-        let form = forms.current(id: ReportRoutes.victimFormID)
+        let form = forms.current(id: StakeholderReport.victimFormID)
         for (provider, shape) in zip(providers, plan.providers) {
             _ = try await store.issue(
                 inspectionID: inspection,
@@ -178,7 +179,7 @@ public enum ProgrammeDemo {
                 )
             }
         }
-        if let author, let schedule = forms.current(id: ReportRoutes.sentencerFormID) {
+        if let author, let schedule = forms.current(id: StakeholderReport.sentencerFormID) {
             try await ReportDemo.seedMeetings(
                 client,
                 inspection: inspection,

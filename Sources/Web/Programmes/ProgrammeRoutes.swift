@@ -1,6 +1,6 @@
+import Domain
 import Foundation
 import Hummingbird
-import Postgres
 
 /// The programme pages (issue 22): `/programmes`, one programme with its inspections and frozen reports, its report
 /// (page, CSV, JSON) and publishing it under a label. Administrators see and manage every programme; inspectors see

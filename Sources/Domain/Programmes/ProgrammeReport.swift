@@ -8,87 +8,87 @@ import Postgres
 /// published reports already show: a figure an inspection's report hid is left out of every pool (and counted as left
 /// out), never added in. So no programme figure, alone or with any inspection report or other programme report, can
 /// tell more than the published inspection reports together do (docs/disclosure.md, "Programme reports"). Pure.
-struct ProgrammeReport: Sendable {
-    typealias Row = InspectionEvidence.Row
+package struct ProgrammeReport: Sendable {
+    package typealias Row = InspectionEvidence.Row
 
     /// One inspection's figure for a question, as its report showed it.
-    struct InspectionShare: Sendable {
-        let member: ProgrammeStore.Member
+    package struct InspectionShare: Sendable {
+        package let member: ProgrammeStore.Member
         /// The % positive, when the report showed it (and so its positive answers).
-        let share: PositiveShare?
+        package let share: PositiveShare?
         /// The base, when the report showed it (it may show a base whose % it hides).
-        let base: Int?
+        package let base: Int?
     }
 
     /// A victim question across the programme.
-    struct PooledQuestion: Sendable {
-        let id: String
-        let label: String
-        let outcome: String
-        let pooled: PositiveShare
-        let perInspection: [InspectionShare]
+    package struct PooledQuestion: Sendable {
+        package let id: String
+        package let label: String
+        package let outcome: String
+        package let pooled: PositiveShare
+        package let perInspection: [InspectionShare]
         /// Inspections whose report hid this question's % positive (a base or numerator under the threshold).
-        let leftOut: Int
-        let lowest: Double?
-        let median: Double?
-        let highest: Double?
-        var included: Int { perInspection.count { $0.share != nil } }
+        package let leftOut: Int
+        package let lowest: Double?
+        package let median: Double?
+        package let highest: Double?
+        package var included: Int { perInspection.count { $0.share != nil } }
     }
 
     /// Links and responses pooled over providers of one kind.
-    struct PooledRate: Sendable {
-        let kind: String
-        let providers: Int
-        let leftOut: Int
-        let issued: Int
-        let responses: Int
+    package struct PooledRate: Sendable {
+        package let kind: String
+        package let providers: Int
+        package let leftOut: Int
+        package let issued: Int
+        package let responses: Int
     }
 
     /// Meetings giving each rating on one topic, over every inspection.
-    struct PooledRatings: Sendable {
-        let topic: String
-        let label: String
-        let counts: [String: Int]
-        let inspections: Int
+    package struct PooledRatings: Sendable {
+        package let topic: String
+        package let label: String
+        package let counts: [String: Int]
+        package let inspections: Int
     }
 
     /// A theme over every inspection that used it.
-    struct PooledTheme: Sendable {
-        let question: String
-        let theme: String
-        let tagged: Int
-        let reviewed: Int
-        let inspections: Int
-        let leftOut: Int
+    package struct PooledTheme: Sendable {
+        package let question: String
+        package let theme: String
+        package let tagged: Int
+        package let reviewed: Int
+        package let inspections: Int
+        package let leftOut: Int
     }
 
     /// A survey measure: the inspected areas pooled, against every other area.
-    struct SurveyComparison: Sendable {
-        let id: String
-        let label: String
-        let year: Int
-        let inspected: PositiveShare?
-        let areasIncluded: Int
-        let areasLeftOut: Int
+    package struct SurveyComparison: Sendable {
+        package let id: String
+        package let label: String
+        package let year: Int
+        package let inspected: PositiveShare?
+        package let areasIncluded: Int
+        package let areasLeftOut: Int
         /// All other areas: the national figure less the inspected areas, only when every inspected area is shown.
-        let rest: PositiveShare?
+        package let rest: PositiveShare?
     }
 
-    let programme: ProgrammeStore.Programme
+    package let programme: ProgrammeStore.Programme
     /// The published inspections with evidence, in fieldwork order.
-    let inspections: [ProgrammeStore.Member]
+    package let inspections: [ProgrammeStore.Member]
     /// Inspections in the programme not yet published (not counted).
-    let unpublished: Int
-    let rules: DisclosureRules
-    let questions: [PooledQuestion]
-    let rates: [PooledRate]
-    let ratings: [PooledRatings]
-    let themes: [PooledTheme]
-    let survey: [SurveyComparison]
+    package let unpublished: Int
+    package let rules: DisclosureRules
+    package let questions: [PooledQuestion]
+    package let rates: [PooledRate]
+    package let ratings: [PooledRatings]
+    package let themes: [PooledTheme]
+    package let survey: [SurveyComparison]
     /// Responses and links issued per inspection, as its report showed them (nil: `[c]`).
-    let responses: [Int: (issued: Int?, responses: Int?)]
+    package let responses: [Int: (issued: Int?, responses: Int?)]
 
-    init(programme: ProgrammeStore.Programme, members: [ProgrammeStore.Member], evidence: [Int: [Row]], rules: DisclosureRules) {
+    package init(programme: ProgrammeStore.Programme, members: [ProgrammeStore.Member], evidence: [Int: [Row]], rules: DisclosureRules) {
         self.programme = programme
         self.rules = rules
         let published = members.filter { $0.publishedOn != nil && evidence[$0.id] != nil }
@@ -236,15 +236,15 @@ struct ProgrammeReport: Sendable {
     }
 
     /// The middle value of sorted `values` (the mean of the two middle ones for an even count); nil when empty.
-    static func median(_ values: [Double]) -> Double? {
+    package static func median(_ values: [Double]) -> Double? {
         guard !values.isEmpty else { return nil }
         let middle = values.count / 2
         return values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
     }
 
-    static func percent(_ value: Double?) -> ReportValue { value.map { .percent($0, lowReliability: false) } ?? .notAvailable }
+    package static func percent(_ value: Double?) -> ReportValue { value.map { .percent($0, lowReliability: false) } ?? .notAvailable }
 
-    static func kindLabel(_ kind: String) -> String {
+    package static func kindLabel(_ kind: String) -> String {
         switch kind {
         case "trust": "Probation trust"
         case "nps": "National Probation Service"
@@ -257,7 +257,7 @@ struct ProgrammeReport: Sendable {
     // MARK: Tables
 
     /// `programme_inspections`: the published inspections the report covers.
-    var inspectionsTable: ReportTable {
+    package var inspectionsTable: ReportTable {
         ReportTable(
             name: "programme_inspections",
             caption: "Published inspections in this report",
@@ -277,7 +277,7 @@ struct ProgrammeReport: Sendable {
     }
 
     /// `programme_victims_measures`: per question, the pooled % positive and the spread across inspections.
-    var measuresTable: ReportTable {
+    package var measuresTable: ReportTable {
         ReportTable(
             name: "programme_victims_measures",
             caption: "Victims: % positive by question across the programme, with 95% confidence interval and spread across inspections",
@@ -301,7 +301,7 @@ struct ProgrammeReport: Sendable {
     }
 
     /// `programme_victims_by_inspection`: every inspection's % positive per question (the small multiples' data).
-    var byInspectionTable: ReportTable {
+    package var byInspectionTable: ReportTable {
         ReportTable(
             name: "programme_victims_by_inspection",
             caption: "Victims: % positive by question and inspection, as each inspection's report published it",
@@ -325,7 +325,7 @@ struct ProgrammeReport: Sendable {
     }
 
     /// `programme_response_rates`: links and responses by provider type.
-    var ratesTable: ReportTable {
+    package var ratesTable: ReportTable {
         ReportTable(
             name: "programme_response_rates",
             caption: "Victims: response rates by provider type",
@@ -344,7 +344,7 @@ struct ProgrammeReport: Sendable {
     }
 
     /// `programme_sentencer_ratings`: meetings giving each rating, per topic.
-    var ratingsTable: ReportTable {
+    package var ratingsTable: ReportTable {
         ReportTable(
             name: "programme_sentencer_ratings",
             caption: "Sentencers: meetings giving each rating, by topic, across the programme",
@@ -357,7 +357,7 @@ struct ProgrammeReport: Sendable {
     }
 
     /// `programme_themes`: reviewed answers tagged with each theme.
-    var themesTable: ReportTable {
+    package var themesTable: ReportTable {
         ReportTable(
             name: "programme_themes",
             caption: "Victims' own words: reviewed answers by theme across the programme",
@@ -376,7 +376,7 @@ struct ProgrammeReport: Sendable {
     }
 
     /// `programme_service_users`: the survey's measures for the inspected areas against all other areas.
-    var surveyTable: ReportTable {
+    package var surveyTable: ReportTable {
         ReportTable(
             name: "programme_service_users",
             caption: "People on probation (survey): inspected areas against all other areas",
@@ -396,10 +396,10 @@ struct ProgrammeReport: Sendable {
     }
 
     /// Every table, in page order: what the CSV and JSON exports contain.
-    var tables: [ReportTable] { [inspectionsTable, measuresTable, byInspectionTable, ratesTable, ratingsTable, themesTable, surveyTable] }
+    package var tables: [ReportTable] { [inspectionsTable, measuresTable, byInspectionTable, ratesTable, ratingsTable, themesTable, surveyTable] }
 
     /// The small multiples: per question, every inspection's % positive with its interval.
-    var charts: [BarChart] {
+    package var charts: [BarChart] {
         questions.map { q in
             BarChart(
                 id: "programme-\(q.id)",
@@ -420,36 +420,36 @@ struct ProgrammeReport: Sendable {
 }
 
 /// A programme report as the page and exports show it; frozen as it is when published (`programme_snapshot`).
-struct PublishedProgrammeReport: Sendable, Codable {
-    static let formatVersion = 1
+package struct PublishedProgrammeReport: Sendable, Codable {
+    package static let formatVersion = 1
 
-    struct Chart: Sendable, Codable {
-        let id: String
-        let title: String
-        let svg: String
-        let table: TableView
+    package struct Chart: Sendable, Codable {
+        package let id: String
+        package let title: String
+        package let svg: String
+        package let table: TableView
     }
 
-    struct Summary: Sendable, Codable {
-        let label: String
-        let value: String
+    package struct Summary: Sendable, Codable {
+        package let label: String
+        package let value: String
     }
 
     /// The inspections covered (id, title), for the snapshot list.
-    let inspections: [ProgrammeStore.Member]
-    let unpublished: Int
-    let summary: [Summary]
-    let measures: TableView
-    let charts: [Chart]
-    let rates: TableView
-    let ratings: TableView
-    let themes: TableView
-    let survey: TableView
-    let inspectionsTable: TableView
-    let tables: [ReportTable]
-    let meta: [String: String]
+    package let inspections: [ProgrammeStore.Member]
+    package let unpublished: Int
+    package let summary: [Summary]
+    package let measures: TableView
+    package let charts: [Chart]
+    package let rates: TableView
+    package let ratings: TableView
+    package let themes: TableView
+    package let survey: TableView
+    package let inspectionsTable: TableView
+    package let tables: [ReportTable]
+    package let meta: [String: String]
 
-    init(_ report: ProgrammeReport, publishedOn: LocalDate?, label: String?) {
+    package init(_ report: ProgrammeReport, publishedOn: LocalDate?, label: String?) {
         inspections = report.inspections
         unpublished = report.unpublished
         let measuresTable = report.measuresTable
@@ -499,14 +499,14 @@ struct PublishedProgrammeReport: Sendable, Codable {
         self.meta = meta
     }
 
-    var csv: String {
+    package var csv: String {
         (meta["notice"].map { ReportExport.csvCell("# \($0)") + "\r\n" } ?? "") + ReportExport.csv(tables)
     }
 
-    var json: String { ReportExport.json(tables, meta: meta) }
+    package var json: String { ReportExport.json(tables, meta: meta) }
 }
 
 extension AuditSubject {
     /// A programme (issue 22).
-    static func programme(_ id: Int) -> AuditSubject { AuditSubject(type: "programme", id: String(id)) }
+    package static func programme(_ id: Int) -> AuditSubject { AuditSubject(type: "programme", id: String(id)) }
 }

@@ -10,44 +10,54 @@ extension AuditEvent {
 
 /// Programmes of inspections (issue 22, sql/0090): their dates and members, the evidence their published members
 /// left, and their frozen reports.
-struct ProgrammeStore: Sendable {
-    let database: PostgresClient
+package struct ProgrammeStore: Sendable {
+    package let database: PostgresClient
+
+    package init(database: PostgresClient) {
+        self.database = database
+    }
 
     /// A programme.
-    struct Programme: Sendable, Equatable {
-        let id: Int
-        let name: String
-        let startsOn: LocalDate
-        let endsOn: LocalDate
-        let inspections: Int
-        let published: Int
+    package struct Programme: Sendable, Equatable {
+        package let id: Int
+        package let name: String
+        package let startsOn: LocalDate
+        package let endsOn: LocalDate
+        package let inspections: Int
+        package let published: Int
     }
 
     /// An inspection in a programme (or one that could join).
-    struct Member: Sendable, Equatable, Codable {
-        let id: Int
-        let title: String
-        let areaName: String
-        let fieldworkStartsOn: LocalDate
-        let publishedOn: LocalDate?
+    package struct Member: Sendable, Equatable, Codable {
+        package let id: Int
+        package let title: String
+        package let areaName: String
+        package let fieldworkStartsOn: LocalDate
+        package let publishedOn: LocalDate?
     }
 
     /// A frozen programme report, as listed.
-    struct Snapshot: Sendable, Equatable {
-        let id: Int
-        let label: String
-        let publishedOn: LocalDate
-        let inspections: Int
+    package struct Snapshot: Sendable, Equatable {
+        package let id: Int
+        package let label: String
+        package let publishedOn: LocalDate
+        package let inspections: Int
     }
 
     /// What the programme form holds.
-    struct Draft: Sendable {
-        let name: String
-        let startsOn: LocalDate?
-        let endsOn: LocalDate?
+    package struct Draft: Sendable {
+        package let name: String
+        package let startsOn: LocalDate?
+        package let endsOn: LocalDate?
+
+        package init(name: String, startsOn: LocalDate?, endsOn: LocalDate?) {
+            self.name = name
+            self.startsOn = startsOn
+            self.endsOn = endsOn
+        }
 
         /// Field errors of the draft alone: a name of 1 to 120 characters, both dates, the end not before the start.
-        var problems: FieldErrors {
+        package var problems: FieldErrors {
             var errors = FieldErrors()
             checkText(name, field: "name", name: "a name for the programme", maximum: 120, errors: &errors)
             if startsOn == nil { errors.add("starts-on", "Enter the date the programme starts, for example 1 4 2027") }
@@ -58,13 +68,13 @@ struct ProgrammeStore: Sendable {
     }
 
     /// The outcome of saving a programme.
-    enum SaveResult: Sendable {
+    package enum SaveResult: Sendable {
         case saved(id: Int)
         case invalid(FieldErrors)
         case notFound
     }
 
-    static let selectProgrammes = """
+    package static let selectProgrammes = """
         SELECT p.id, p.name, p.starts_on, p.ends_on,
                (SELECT count(*) FROM programme_inspection pi WHERE pi.programme_id = p.id) AS inspections,
                (SELECT count(*) FROM programme_inspection pi JOIN inspection i ON i.id = pi.inspection_id
@@ -84,7 +94,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// The programmes `userID` may see: every one when `all`, else those with an inspection they are assigned to.
-    func programmes(userID: Int, all: Bool) async throws -> [Programme] {
+    package func programmes(userID: Int, all: Bool) async throws -> [Programme] {
         var query = PostgresQuery(unsafeSQL: Self.selectProgrammes)
         if !all {
             query.append(
@@ -99,7 +109,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// One programme, if `userID` may see it (every one when `all`).
-    func programme(_ id: Int, userID: Int, all: Bool) async throws -> Programme? {
+    package func programme(_ id: Int, userID: Int, all: Bool) async throws -> Programme? {
         var query = PostgresQuery(unsafeSQL: Self.selectProgrammes)
         query.append(" WHERE p.id = \(id)")
         if !all {
@@ -129,7 +139,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// The programme's inspections, by fieldwork date.
-    func members(_ programmeID: Int) async throws -> [Member] {
+    package func members(_ programmeID: Int) async throws -> [Member] {
         var query = PostgresQuery(unsafeSQL: Self.selectMembers)
         query.append(" JOIN programme_inspection pi ON pi.inspection_id = i.id WHERE pi.programme_id = \(programmeID)")
         query.append(" ORDER BY i.fieldwork_starts_on, i.id")
@@ -137,7 +147,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// Inspections in no programme whose fieldwork starts within `programme`'s dates: those that may be added.
-    func candidates(for programme: Programme) async throws -> [Member] {
+    package func candidates(for programme: Programme) async throws -> [Member] {
         var query = PostgresQuery(unsafeSQL: Self.selectMembers)
         query.append(
             """
@@ -151,7 +161,7 @@ struct ProgrammeStore: Sendable {
 
     /// Creates a programme (`id` nil) or changes one. A name another programme has (ignoring case) is refused, and so
     /// are dates that would leave one of its inspections outside them.
-    func save(_ draft: Draft, id: Int?, audit: AuditLog, actor: AuditActor) async throws -> SaveResult {
+    package func save(_ draft: Draft, id: Int?, audit: AuditLog, actor: AuditActor) async throws -> SaveResult {
         var errors = draft.problems
         guard !errors.hasErrors, let startsOn = draft.startsOn, let endsOn = draft.endsOn else { return .invalid(errors) }
         return try await database.withTransaction { connection in
@@ -202,7 +212,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// Why an inspection cannot join or leave a programme. Nothing has changed when one is returned.
-    enum MembershipRefusal: Error, Equatable {
+    package enum MembershipRefusal: Error, Equatable {
         case noSuchInspection
         case inAnotherProgramme(String)
         case alreadyMember
@@ -211,7 +221,7 @@ struct ProgrammeStore: Sendable {
         case notMember
 
         /// The message for the programme page.
-        var message: String {
+        package var message: String {
             switch self {
             case .noSuchInspection: "Choose an inspection to add"
             case .inAnotherProgramme(let name): "That inspection is already in the programme ‘\(name)’: an inspection belongs to one programme"
@@ -226,7 +236,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// Adds `inspectionID` to the programme; returns why not, or nil when added.
-    func add(inspectionID: Int, to programme: Programme, audit: AuditLog, actor: AuditActor) async throws -> MembershipRefusal? {
+    package func add(inspectionID: Int, to programme: Programme, audit: AuditLog, actor: AuditActor) async throws -> MembershipRefusal? {
         try await database.withTransaction { connection in
             guard
                 let row = try await connection.query(
@@ -259,7 +269,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// Removes `inspectionID` from the programme unless it is published; returns why not, or nil when removed.
-    func remove(inspectionID: Int, from programme: Programme, audit: AuditLog, actor: AuditActor) async throws -> MembershipRefusal? {
+    package func remove(inspectionID: Int, from programme: Programme, audit: AuditLog, actor: AuditActor) async throws -> MembershipRefusal? {
         try await database.withTransaction { connection in
             guard
                 let row = try await connection.query(
@@ -283,7 +293,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// The evidence of the programme's published inspections, by inspection id.
-    func evidence(_ programmeID: Int) async throws -> [Int: [InspectionEvidence.Row]] {
+    package func evidence(_ programmeID: Int) async throws -> [Int: [InspectionEvidence.Row]] {
         let rows = try await database.query(
             """
             SELECT e.inspection_id, e.section, e.item, e.code, e.grouping, e.label, e.count, e.base, e.survey_year
@@ -313,7 +323,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// The programme's frozen reports, newest first.
-    func snapshots(_ programmeID: Int) async throws -> [Snapshot] {
+    package func snapshots(_ programmeID: Int) async throws -> [Snapshot] {
         try await database.query(
             """
             SELECT id, label, published_on, inspections FROM programme_snapshot WHERE programme_id = \(programmeID) ORDER BY id DESC
@@ -329,7 +339,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// One frozen report of the programme.
-    func snapshot(_ id: Int, programmeID: Int) async throws -> (Snapshot, PublishedProgrammeReport)? {
+    package func snapshot(_ id: Int, programmeID: Int) async throws -> (Snapshot, PublishedProgrammeReport)? {
         guard
             let row = try await database.query(
                 """
@@ -347,13 +357,13 @@ struct ProgrammeStore: Sendable {
     }
 
     /// Why a programme report cannot be frozen.
-    enum PublishRefusal: Error, Equatable {
+    package enum PublishRefusal: Error, Equatable {
         case noPublishedInspection
         case labelMissing
         case labelTooLong
         case labelUsed(String)
 
-        var message: String {
+        package var message: String {
             switch self {
             case .noPublishedInspection: "A programme report needs at least one published inspection: none of this programme’s is published yet"
             case .labelMissing: "Enter a name for this report, for example ‘After the sixth inspection’"
@@ -364,7 +374,7 @@ struct ProgrammeStore: Sendable {
     }
 
     /// Freezes `report` under `label`.
-    func publish(
+    package func publish(
         programmeID: Int,
         label: String,
         report: PublishedProgrammeReport,

@@ -5,28 +5,28 @@ import Postgres
 /// `inspection_evidence`). Built from the report at the moment it is published, after disclosure control: a figure
 /// the report hid is kept as hidden (no count), never as its value, so nothing computed from the evidence can tell
 /// more than the published reports already do. No answer, free text, link or person is in it.
-struct InspectionEvidence: Sendable, Equatable {
+package struct InspectionEvidence: Sendable, Equatable {
     /// One published figure.
-    struct Row: Sendable, Equatable, Codable {
-        var section: Section
-        var item: String
-        var code = ""
-        var grouping = ""
-        var label = ""
+    package struct Row: Sendable, Equatable, Codable {
+        package var section: Section
+        package var item: String
+        package var code = ""
+        package var grouping = ""
+        package var label = ""
         /// The figure as published; nil where the report showed `[c]`.
-        var count: Int?
+        package var count: Int?
         /// Its base as published; nil where hidden (or none).
-        var base: Int?
-        var surveyYear: Int?
+        package var base: Int?
+        package var surveyYear: Int?
 
-        enum CodingKeys: String, CodingKey {
+        package enum CodingKeys: String, CodingKey {
             case section, item, code, grouping, label, count, base
             case surveyYear = "survey_year"
         }
     }
 
     /// What a row is (the `section` column's values, checked by the table too).
-    enum Section: String, Sendable, Codable, CaseIterable {
+    package enum Section: String, Sendable, Codable, CaseIterable {
         /// Per measured question: positive answers (`count`) of the base.
         case victimMeasure = "victim_measure"
         /// Per question and answer code: answers choosing it (`count`) of the question's base.
@@ -45,12 +45,12 @@ struct InspectionEvidence: Sendable, Equatable {
         case survey
     }
 
-    let rows: [Row]
+    package let rows: [Row]
 
-    init(rows: [Row]) { self.rows = rows }
+    package init(rows: [Row]) { self.rows = rows }
 
     /// The figures `report` shows. `providerKinds` gives each provider's kind (trust, nps, crc) by id.
-    init(_ report: StakeholderReport, providerKinds: [Int: String]) {
+    package init(_ report: StakeholderReport, providerKinds: [Int: String]) {
         var rows: [Row] = []
         func count(_ value: ReportValue) -> Int? {
             if case .count(let n) = value { return n }
@@ -143,7 +143,7 @@ struct InspectionEvidence: Sendable, Equatable {
     }
 
     /// Stores the rows for `inspectionID` in one statement (inside the publishing transaction).
-    func write(inspectionID: Int, on connection: PostgresConnection) async throws {
+    package func write(inspectionID: Int, on connection: PostgresConnection) async throws {
         guard !rows.isEmpty else { return }
         let json = try PostgresJSON(encoding: rows)
         try await connection.execute(
