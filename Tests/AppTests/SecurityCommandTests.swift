@@ -122,7 +122,8 @@ struct SecurityCommandTests {
                 ["serve"],
                 database: database,
                 environment: ["PORT": String(port), "DATABASE_ALLOW_PRIVILEGED_ROLE": "true"],
-                timeout: 60
+                // Generous: under two test suites at once, serve's start-up (migrating a fresh schema) took over 60 s.
+                timeout: 300
             )
             #expect(run.status == 1)
             let line = run.errors.split(separator: "\n").last.map(String.init) ?? ""
@@ -131,7 +132,7 @@ struct SecurityCommandTests {
                     == "stakeholder-views: error: port \(port) on 127.0.0.1 is already in use by another process: stop it, or choose a free port with PORT or --port",
                 "\(run.errors)"
             )
-            #expect(Date().timeIntervalSince(started) < 50, "it ended on its own, not by the watchdog")
+            #expect(Date().timeIntervalSince(started) < 290, "it ended on its own, not by the watchdog")
         }
     }
 
