@@ -86,6 +86,8 @@ struct ErrorPageMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError {
             return pages.response(status: error.status, message: error.body)
+        } catch let refusal as Refusal {
+            return refusal.response
         } catch let error as any HTTPResponseError {
             return pages.response(status: error.status, message: nil)
         } catch {

@@ -22,19 +22,8 @@ public struct AccountsCommandLine: Sendable {
         logger: Logger,
         _ body: @Sendable (AccountsCommandLine) async throws -> T
     ) async throws -> T {
-        let migrator = try Migrator(directory: configuration.sqlDirectory)
         let policy = try PasswordPolicy.load(path: configuration.commonPasswordsFile)
-        let setup = try await DatabaseSetup.resolve(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
-        let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
-        defer { setup.finish(logger: logger) }
-        do {
-            try await setup.prepareSchema(
-                migrator,
-                client: client,
-                configuration: configuration,
-                autoMigrate: configuration.autoMigrate,
-                logger: logger
-            )
+        return try await CommandDatabase.with(configuration, logger: logger) { client in
             let accounts = Accounts(
                 configuration: configuration,
                 database: client,
@@ -42,12 +31,7 @@ public struct AccountsCommandLine: Sendable {
                 throttlePolicy: ThrottlePolicy(),
                 now: { Date() }
             )
-            let result = try await body(AccountsCommandLine(accounts: accounts))
-            await client.shutdown()
-            return result
-        } catch {
-            await client.shutdown()
-            throw error
+            return try await body(AccountsCommandLine(accounts: accounts))
         }
     }
 

@@ -7,8 +7,11 @@ import Postgres
 /// open a pool, migrate or check the schema like `serve`, run `body`, then shut the pool and the cluster down however
 /// `body` ends.
 public enum CommandDatabase {
+    /// Runs `body` with a pool on the configured database. `autoMigrate` overrides `AUTO_MIGRATE` (the demonstration
+    /// data always migrates); nil keeps the configuration's.
     public static func with<Result: Sendable>(
         _ configuration: AppConfiguration,
+        autoMigrate: Bool? = nil,
         logger: Logger,
         _ body: (PostgresClient) async throws -> Result
     ) async throws -> Result {
@@ -21,7 +24,7 @@ public enum CommandDatabase {
                 migrator,
                 client: client,
                 configuration: configuration,
-                autoMigrate: configuration.autoMigrate,
+                autoMigrate: autoMigrate ?? configuration.autoMigrate,
                 logger: logger
             )
             let result = try await body(client)

@@ -27,17 +27,7 @@ public enum ReportDemo {
         let secrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
         let forms = try FormRegistry.load(directory: configuration.formsDirectory)
         let policy = try PasswordPolicy.load(path: configuration.commonPasswordsFile)
-        let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
-        let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
-        defer { setup.finish(logger: logger) }
-        do {
-            try await setup.prepareSchema(
-                Migrator(directory: configuration.sqlDirectory),
-                client: client,
-                configuration: configuration,
-                autoMigrate: true,
-                logger: logger
-            )
+        return try await CommandDatabase.with(configuration, autoMigrate: true, logger: logger) { client in
             var summary = try await seed(client, configuration: configuration, forms: forms, policy: policy, secrets: secrets, logger: logger)
             if programme {
                 let inspector = try await client.query("SELECT id FROM staff_user WHERE email = 'demo-inspector@example.gov.uk'").first?.decode(
@@ -54,11 +44,7 @@ public enum ReportDemo {
                     now: Date()
                 )
             }
-            await client.shutdown()
             return summary
-        } catch {
-            await client.shutdown()
-            throw error
         }
     }
 

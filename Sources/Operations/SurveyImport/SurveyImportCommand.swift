@@ -40,17 +40,7 @@ public enum SurveyImportCommand {
         auditHook: SurveyImportAuditHook? = nil
     ) async throws -> Bool {
         let codebook = try resolveCodebook(options.codebook, formsDirectory: configuration.formsDirectory)
-        let setup = try await DatabaseSetup.resolve(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
-        let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
-        defer { setup.finish(logger: logger) }
-        do {
-            try await setup.prepareSchema(
-                try Migrator(directory: configuration.sqlDirectory),
-                client: client,
-                configuration: configuration,
-                autoMigrate: configuration.autoMigrate,
-                logger: logger
-            )
+        return try await CommandDatabase.with(configuration, logger: logger) { client in
             var request = SurveyImportRequest(
                 path: options.file,
                 year: options.year,
@@ -79,11 +69,7 @@ public enum SurveyImportCommand {
             display.finish()
             if outcome.problemCount == 0 { try? FileManager.default.removeItem(atPath: problemsFile) }
             report(outcome)
-            await client.shutdown()
             return outcome.succeeded
-        } catch {
-            await client.shutdown()
-            throw error
         }
     }
 

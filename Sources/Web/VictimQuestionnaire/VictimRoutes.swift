@@ -28,15 +28,15 @@ struct VictimRoutes: Sendable {
         router.post("/q/:token") { request, context in try await begin(request, context) }
         router.get("/start") { request, _ in codePage(language(request), code: "", error: false) }
         router.post("/start") { request, context in try await enterCode(request, context) }
-        router.get("/questionnaire") { request, context in try await refusing { try await resume(request, context) } }
-        router.get("/questionnaire/page/:page") { request, context in try await refusing { try await showPage(request, context) } }
-        router.post("/questionnaire/page/:page") { request, context in try await refusing { try await answerPage(request, context) } }
-        router.get("/questionnaire/check") { request, context in try await refusing { try await checkPage(request, context) } }
-        router.post("/questionnaire/submit") { request, context in try await refusing { try await submit(request, context) } }
-        router.get("/questionnaire/done") { request, context in try await refusing { try await donePage(request, context) } }
-        router.get("/questionnaire/withdraw") { request, context in try await refusing { try await withdrawPage(request, context) } }
-        router.post("/questionnaire/withdraw") { request, context in try await refusing { try await withdraw(request, context) } }
-        router.post("/questionnaire/withdraw-code") { request, context in try await refusing { try await withdrawWithCode(request, context) } }
+        router.get("/questionnaire") { request, context in try await resume(request, context) }
+        router.get("/questionnaire/page/:page") { request, context in try await showPage(request, context) }
+        router.post("/questionnaire/page/:page") { request, context in try await answerPage(request, context) }
+        router.get("/questionnaire/check") { request, context in try await checkPage(request, context) }
+        router.post("/questionnaire/submit") { request, context in try await submit(request, context) }
+        router.get("/questionnaire/done") { request, context in try await donePage(request, context) }
+        router.get("/questionnaire/withdraw") { request, context in try await withdrawPage(request, context) }
+        router.post("/questionnaire/withdraw") { request, context in try await withdraw(request, context) }
+        router.post("/questionnaire/withdraw-code") { request, context in try await withdrawWithCode(request, context) }
         router.get("/questionnaire/language/:language") { request, context in try await switchLanguage(request, context) }
         router.get("/exit") { request, _ in try await exit(request) }
         router.get("/privacy") { request, _ in
@@ -293,20 +293,11 @@ struct VictimRoutes: Sendable {
         return .success(Journey(cookie: cookie, session: session, invitation: invitation, form: form))
     }
 
-    /// The journey for this request, or a `Refusal` carrying the page to show instead (caught by `refusing`).
+    /// The journey for this request, or a `Refusal` carrying the page to show instead.
     private func journey(_ request: Request) async throws -> Journey {
         switch try await current(request) {
         case .success(let journey): return journey
         case .failure(let refusal): throw refusal
-        }
-    }
-
-    /// Runs a handler, answering a `Refusal` with its page.
-    private func refusing(_ handler: () async throws -> Response) async throws -> Response {
-        do {
-            return try await handler()
-        } catch let refusal as Refusal {
-            return refusal.response
         }
     }
 
@@ -578,7 +569,7 @@ struct VictimRoutes: Sendable {
     // MARK: Reading posts
 
     /// The posted form of a journey request, read once with its CSRF token checked; otherwise a `Refusal` with the
-    /// page to show (400, 403 or 413), caught by `refusing`.
+    /// page to show (400, 403 or 413).
     private func posted(_ request: Request, _ context: AppRequestContext, _ journey: Journey) async throws -> FormPost {
         let lang = journey.session.language
         switch try await read(request, context) {
@@ -680,8 +671,15 @@ struct Journey: Sendable {
     let form: FormDefinition
 }
 
-struct Refusal: Error {
+/// A victim request answered with a page of its own instead of the handler's (the session expired, the link no longer
+/// works, a post that cannot be read): an `HTTPResponseError` whose response is that page, which
+/// `ErrorPageMiddleware` passes on as it is.
+struct Refusal: HTTPResponseError {
     let response: Response
+
+    var status: HTTPResponse.Status { response.status }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response { response }
 }
 
 extension Language {
