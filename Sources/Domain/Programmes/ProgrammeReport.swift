@@ -428,6 +428,8 @@ package struct PublishedProgrammeReport: Sendable, Codable {
         package let title: String
         package let svg: String
         package let table: TableView
+        /// The table's markup, drawn once here: twenty tables of a row per inspection are most of the page.
+        package let tableHTML: String
     }
 
     package struct Summary: Sendable, Codable {
@@ -462,21 +464,17 @@ package struct PublishedProgrammeReport: Sendable, Codable {
         inspectionsTable = TableView(report.inspectionsTable, headerColumns: 2, skip: ["inspection_id"])
         charts = zip(report.questions, report.charts).map { question, chart in
             let rows = byInspection.rows.filter { $0.first == .text(question.id) }
-            return Chart(
-                id: chart.id,
-                title: question.label,
-                svg: chart.svg,
-                table: TableView(
-                    ReportTable(
-                        name: byInspection.name,
-                        caption: "\(question.label): by inspection",
-                        columns: Array(zip(byInspection.columns, byInspection.headings)),
-                        rows: rows
-                    ),
-                    headerColumns: 1,
-                    skip: ["question_id", "inspection_id"]
-                )
+            let table = TableView(
+                ReportTable(
+                    name: byInspection.name,
+                    caption: "\(question.label): by inspection",
+                    columns: Array(zip(byInspection.columns, byInspection.headings)),
+                    rows: rows
+                ),
+                headerColumns: 1,
+                skip: ["question_id", "inspection_id"]
             )
+            return Chart(id: chart.id, title: question.label, svg: chart.svg, table: table, tableHTML: table.html)
         }
         let pooledBase = report.questions.map(\.pooled.base).max() ?? 0
         summary = [
