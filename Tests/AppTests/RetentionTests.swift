@@ -269,18 +269,18 @@ struct RetentionTests {
             )
             func responses() async throws -> Int { try await client.query("SELECT count(*) FROM victim_response")[0].decode(0, as: Int.self) }
 
-            let refused = try SurveyImportCLITests.run(["retention", "run"], database: database, environment: ["RETENTION_MONTHS": "0"])
+            let refused = try await SurveyImportCLITests.run(["retention", "run"], database: database, environment: ["RETENTION_MONTHS": "0"])
             #expect(refused.status == 1)
             #expect(refused.errors == "stakeholder-views: error: RETENTION_MONTHS must be a whole number from 1 to 1200, not '0'\n")
             #expect(try await responses() == 1)
 
-            let dry = try SurveyImportCLITests.run(["retention", "run", "--dry-run"], database: database)
+            let dry = try await SurveyImportCLITests.run(["retention", "run", "--dry-run"], database: database)
             #expect(dry.status == 0, "\(dry.errors)")
             #expect(dry.output.contains("inspection \(old): would delete 1 paper_responses\n"))
             #expect(dry.output.contains("retention (RETENTION_MONTHS=12, dry run, nothing deleted): 1 rows over 1 inspection\n"))
             #expect(try await responses() == 1)
 
-            let run = try SurveyImportCLITests.run(["retention", "run"], database: database)
+            let run = try await SurveyImportCLITests.run(["retention", "run"], database: database)
             #expect(run.status == 0, "\(run.errors)")
             #expect(run.output == "inspection \(old): deleted 1 paper_responses\nretention (RETENTION_MONTHS=12, done): 1 rows over 1 inspection\n")
             #expect(try await responses() == 0)
@@ -289,7 +289,7 @@ struct RetentionTests {
             ).map { (try $0.decode("client_address", as: String.self), try $0.decode("subject_id", as: String.self)) }
             #expect(audit.count == 1 && audit.first?.0 == "command-line" && audit.first?.1 == String(old))
 
-            let again = try SurveyImportCLITests.run(["retention", "run"], database: database)
+            let again = try await SurveyImportCLITests.run(["retention", "run"], database: database)
             #expect(again.output == "retention (RETENTION_MONTHS=12, done): nothing to delete\n")
         }
     }

@@ -6,8 +6,7 @@ import TestSupport
 import Testing
 import Web
 
-/// The commands of issue 18 as an operator runs them: the built binary, its exit status and its lines. Serialized,
-/// like the import command's tests (Foundation's `Process.run()` once crashed when several started together).
+/// The commands of issue 18 as an operator runs them: the built binary, its exit status and its lines.
 @Suite("Least privilege and tamper evidence: the commands", .serialized)
 struct SecurityCommandTests {
     /// Runs the binary against `database`'s schema (as the test cluster's superuser unless `environment` says
@@ -16,46 +15,16 @@ struct SecurityCommandTests {
         _ arguments: [String],
         database: TestDatabase,
         environment extra: [String: String] = [:],
-        timeout: TimeInterval = 60
-    ) throws -> SurveyImportCLITests.Run {
-        let binary = projectRoot + "/.build/debug/stakeholder-views"
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build --build-tests")
+        timeout: Duration = .seconds(60)
+    ) async throws -> SurveyImportCLITests.Run {
         let folder = NSTemporaryDirectory() + "sv-command-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: projectRoot)
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = database.connectionString + " options='-c search_path=\(database.schema),public'"
-        environment["DATA_DIR"] = folder + "/data"
-        environment["LINK_SECRET"] = String(repeating: "07", count: 32)
-        environment["LOG_LEVEL"] = "error"
-        environment["PORT"] = "0"
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // SIGTERM, then SIGKILL: a process that ignores SIGTERM (a hang after its service group ended) fails the test
-        // instead of hanging it.
-        let watchdog = DispatchWorkItem {
-            guard process.isRunning else { return }
-            process.terminate()
-            Thread.sleep(forTimeInterval: 5)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        return SurveyImportCLITests.Run(
-            status: process.terminationStatus,
-            output: String(decoding: out, as: UTF8.self),
-            errors: String(decoding: err, as: UTF8.self)
+        let environment = ["DATA_DIR": folder + "/data", "LINK_SECRET": String(repeating: "07", count: 32), "PORT": "0"]
+        return try await SurveyImportCLITests.run(
+            arguments,
+            database: database,
+            environment: environment.merging(extra) { $1 },
+            timeout: timeout
         )
     }
 
@@ -66,7 +35,7 @@ struct SecurityCommandTests {
     @Test("serve refuses to start as a superuser (a DATABASE_URL that can bypass the triggers): one line, exit 1, nothing created")
     func serveRefusesSuperuser() async throws {
         try await withTestDatabase { db, database in
-            let run = try Self.run(["serve"], database: database)
+            let run = try await Self.run(["serve"], database: database)
             #expect(run.status == 1)
             let line = run.errors.split(separator: "\n").last.map(String.init) ?? ""
             #expect(line.hasPrefix("stakeholder-views: error: the database role 'postgres' that serve connects as (DATABASE_URL) is too powerful"))
@@ -85,7 +54,7 @@ struct SecurityCommandTests {
             let path = folder + "/link-secret"
             let text = String(repeating: "5a", count: 32)
             #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]))
-            let run = try Self.run(
+            let run = try await Self.run(
                 ["serve"],
                 database: database,
                 environment: ["LINK_SECRET": "", "DATA_DIR": folder, "DATABASE_ALLOW_PRIVILEGED_ROLE": "true"]
@@ -118,12 +87,12 @@ struct SecurityCommandTests {
             try #require(bound)
             let port = Int(UInt16(bigEndian: address.sin_port))
             let started = Date()
-            let run = try Self.run(
+            let run = try await Self.run(
                 ["serve"],
                 database: database,
                 environment: ["PORT": String(port), "DATABASE_ALLOW_PRIVILEGED_ROLE": "true"],
                 // Generous: under two test suites at once, serve's start-up (migrating a fresh schema) took over 60 s.
-                timeout: 300
+                timeout: .seconds(300)
             )
             #expect(run.status == 1)
             let line = run.errors.split(separator: "\n").last.map(String.init) ?? ""
@@ -142,7 +111,7 @@ struct SecurityCommandTests {
             let before = try await AuditChain.verifyAll(database: roles.owner)
             let migrations = try await roles.owner.query("SELECT count(*) AS n FROM schema_migration")[0].decode("n", as: Int.self)
             let url = roles.database.connectionString + " user=\(roles.database.ownerRole) options='-c search_path=\(roles.database.schema)'"
-            let run = try Self.run(["serve"], database: roles.database, environment: ["DATABASE_URL": url])
+            let run = try await Self.run(["serve"], database: roles.database, environment: ["DATABASE_URL": url])
             #expect(run.status == 1)
             #expect(run.errors.contains("'\(roles.database.ownerRole)'") && run.errors.contains("owns"))
             #expect(run.errors.contains("audit_event"))
@@ -157,24 +126,32 @@ struct SecurityCommandTests {
             try await roles.writeAudit(4)
             let url = roles.database.connectionString + " user=\(roles.database.serviceRole) options='-c search_path=\(roles.database.schema)'"
             let environment = ["DATABASE_URL": url]
-            let intact = try Self.run(["audit", "verify"], database: roles.database, environment: environment)
+            let intact = try await Self.run(["audit", "verify"], database: roles.database, environment: environment)
             #expect(intact.status == 0, "\(intact.errors)")
             #expect(intact.output.contains("audit_event: intact, 4 entries, head 4:"))
             #expect(intact.output.contains("report_snapshot: intact (no entries yet)"))
             let head = try #require(intact.output.split(separator: "\n").first { $0.hasPrefix("audit_event") }?.split(separator: " ").last)
-            let kept = try Self.run(["audit", "verify", "--expect-head", "audit_event=\(head)"], database: roles.database, environment: environment)
+            let kept = try await Self.run(
+                ["audit", "verify", "--expect-head", "audit_event=\(head)"],
+                database: roles.database,
+                environment: environment
+            )
             #expect(kept.status == 0, "\(kept.errors)")
             let ids = try await roles.auditIDs()
             try await roles.ownerTampers("DELETE FROM audit_event WHERE id = \(ids[1])")
-            let gap = try Self.run(["audit", "verify"], database: roles.database, environment: environment)
+            let gap = try await Self.run(["audit", "verify"], database: roles.database, environment: environment)
             #expect(gap.status == 1)
             #expect(gap.output.contains("broken: audit_event: gap before id \(ids[2]): entries 2 to 2 are missing"))
             #expect(gap.errors.hasPrefix("stakeholder-views: error: the audit_event hash chain is broken"))
             try await roles.ownerTampers("DELETE FROM audit_event WHERE id = \(ids[0])")
-            let first = try Self.run(["audit", "verify"], database: roles.database, environment: environment)
+            let first = try await Self.run(["audit", "verify"], database: roles.database, environment: environment)
             #expect(first.status == 1)
             #expect(first.output.contains("first entry is missing") && first.output.contains("id \(ids[2])"))
-            let bad = try Self.run(["audit", "verify", "--expect-head", "audit_event=banana"], database: roles.database, environment: environment)
+            let bad = try await Self.run(
+                ["audit", "verify", "--expect-head", "audit_event=banana"],
+                database: roles.database,
+                environment: environment
+            )
             #expect(bad.status != 0)
             #expect(bad.errors.contains("--expect-head must be"))
         }
@@ -183,7 +160,7 @@ struct SecurityCommandTests {
     @Test("migrate --print-roles and --print-grants print the statements without connecting to anything")
     func printRoles() async throws {
         try await withTestDatabase { _, database in
-            let run = try Self.run(
+            let run = try await Self.run(
                 ["migrate", "--print-roles", "--service-role", "views"],
                 database: database,
                 environment: ["DATABASE_URL": "host=/nonexistent-socket-dir dbname=x"]
@@ -191,7 +168,7 @@ struct SecurityCommandTests {
             #expect(run.status == 0, "\(run.errors)")
             #expect(run.output.contains("CREATE ROLE \"stakeholder_views_owner\" LOGIN"))
             #expect(run.output.contains("CREATE ROLE \"views\" LOGIN"))
-            let grants = try Self.run(
+            let grants = try await Self.run(
                 ["migrate", "--print-grants", "--service-role", "views"],
                 database: database,
                 environment: ["DATABASE_URL": "host=/nonexistent-socket-dir dbname=x"]
@@ -212,7 +189,7 @@ struct SecurityCommandTests {
                 try await admin.execute(PostgresQuery(unsafeSQL: "GRANT USAGE ON SCHEMA \"\(database.schema)\" TO \"\(database.serviceRole)\""))
             }
             let path = "options='-c search_path=\(database.schema)'"
-            let run = try Self.run(
+            let run = try await Self.run(
                 ["migrate"],
                 database: database,
                 environment: [

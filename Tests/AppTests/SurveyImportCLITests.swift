@@ -17,28 +17,24 @@ struct SurveyImportCLITests {
         let errors: String
     }
 
-    /// Runs the debug binary (built by `swift build --build-tests`) with `arguments` against `database`.
-    static func run(_ arguments: [String], database: TestDatabase, environment extra: [String: String] = [:]) throws -> Run {
+    /// Runs the debug binary (built by `swift build --build-tests`) with `arguments` against `database`. It waits on a
+    /// thread of its own (`Subprocess.capture`), so a command that hangs holds up only its own test; one still running
+    /// after `timeout` is stopped, and the test fails saying so.
+    static func run(
+        _ arguments: [String],
+        database: TestDatabase,
+        environment extra: [String: String] = [:],
+        timeout: Duration = .seconds(120)
+    ) async throws -> Run {
         let binary = projectRoot + "/.build/debug/stakeholder-views"
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build --build-tests")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: projectRoot)
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = database.connectionString + " options='-c search_path=\(database.schema),public'"
         environment["LOG_LEVEL"] = "error"
         for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
+        let ran = try await Subprocess.capture([binary] + arguments, environment: environment, directory: projectRoot, timeout: timeout)
+        #expect(!ran.timedOut, "stakeholder-views \(arguments.joined(separator: " ")) was still running after \(timeout) and was stopped")
+        return Run(status: ran.status, output: ran.output, errors: ran.errors)
     }
 
     @Test("each kind of bad input exits non-zero with its message on one summary line, and nothing is written")
@@ -48,7 +44,7 @@ struct SurveyImportCLITests {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let good = folder + "/good.csv"
-            let generated = try Self.run(
+            let generated = try await Self.run(
                 ["dev", "generate-survey", "--rows", "20", "--year", "2013", "--seed", "3", "--output", good],
                 database: database
             )
@@ -69,7 +65,7 @@ struct SurveyImportCLITests {
                 ([good], ["IMPORT_MAX_UPLOAD_BYTES": "100"], "more than the limit of 100 bytes"),
             ]
             for (arguments, environment, message) in cases {
-                let result = try Self.run(
+                let result = try await Self.run(
                     ["import", "service-user-survey"] + arguments + ["--year", "2013"],
                     database: database,
                     environment: environment
@@ -79,17 +75,17 @@ struct SurveyImportCLITests {
                 #expect(result.output.contains(message), "\(arguments): \(result.output)")
                 #expect(result.output.split(separator: "\n").count == 1)
             }
-            let wrongYear = try Self.run(["import", "service-user-survey", good, "--year", "2019"], database: database)
+            let wrongYear = try await Self.run(["import", "service-user-survey", good, "--year", "2019"], database: database)
             #expect(wrongYear.status != 0)
             #expect(wrongYear.output.contains("--year 2019 is not a year that codebook service-user-survey v1 describes"))
             let batches = try await client.query("SELECT count(*)::int AS n FROM service_user_import_batch")
             #expect(try batches.first?.decode("n", as: Int.self) == 0)
 
             // And the good file: exit 0 and one summary line; then the same file again: refused, exit non-zero.
-            let imported = try Self.run(["import", "service-user-survey", good, "--year", "2013"], database: database)
+            let imported = try await Self.run(["import", "service-user-survey", good, "--year", "2013"], database: database)
             #expect(imported.status == 0, "\(imported.output) \(imported.errors)")
             #expect(imported.output.hasPrefix("imported 20 rows from good.csv as batch "))
-            let again = try Self.run(["import", "service-user-survey", good, "--year", "2013"], database: database)
+            let again = try await Self.run(["import", "service-user-survey", good, "--year", "2013"], database: database)
             #expect(again.status != 0)
             #expect(again.output.contains("this file was already imported as batch"))
         }
