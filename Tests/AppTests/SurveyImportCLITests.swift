@@ -34,6 +34,11 @@ struct SurveyImportCLITests {
         for (key, value) in extra { environment[key] = value }
         let ran = try await Subprocess.capture([binary] + arguments, environment: environment, directory: projectRoot, timeout: timeout)
         #expect(!ran.timedOut, "stakeholder-views \(arguments.joined(separator: " ")) was still running after \(timeout) and was stopped")
+        // No command under test ends by a signal: one that crashes fails its test with what it printed.
+        #expect(
+            ran.timedOut || ran.status < 128,
+            "stakeholder-views \(arguments.joined(separator: " ")) ended by signal \(ran.status - 128): \(ran.errors.suffix(4000))"
+        )
         return Run(status: ran.status, output: ran.output, errors: ran.errors)
     }
 
