@@ -101,10 +101,10 @@ struct FuzzTests {
             let world = try await ProbeWorld.make(client, app)
             let f = world.fixtures
             let inspection = "/inspections/\(f.inspectionID)"
-            let dates = [
+            let dates = dateInputs([
                 ("announced_on", "2027-01-01"), ("fieldwork_starts_on", "2027-03-08"), ("week_plus_two_on", "2027-03-22"),
                 ("victim_window_opens_on", "2027-02-08"), ("victim_window_closes_on", "2027-03-22"),
-            ]
+            ])
             let validFrom = [("valid-from-day", "1"), ("valid-from-month", "6"), ("valid-from-year", "2014")]
             // Valid forms, each posted with one field replaced by an awkward value (or left out, or repeated).
             let forms: [(StaffBrowser, String, [(String, String)])] = [
@@ -122,10 +122,10 @@ struct FuzzTests {
                 (world.inspector, "/inspections/new", [("title", "Fuzz"), ("area", String(f.areaID)), ("provider", String(f.providerA))] + dates),
                 (
                     world.inspector, "\(inspection)/edit",
-                    [
+                    dateInputs([
                         ("title", "Wales 2026"), ("announced_on", "2026-10-01"), ("fieldwork_starts_on", "2026-12-07"),
                         ("week_plus_two_on", "2026-12-21"), ("victim_window_opens_on", "2026-11-09"), ("victim_window_closes_on", "2026-12-21"),
-                    ]
+                    ])
                 ),
                 (world.vlo, "/links/\(f.inspectionID)", [("count", "1"), ("reference", "fuzz"), ("language", "en")]),
                 (world.inspector, "\(inspection)/sentencer-meetings/new", SentencerWorld.meetingFields()),

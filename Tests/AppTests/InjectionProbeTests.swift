@@ -103,10 +103,10 @@ struct InjectionProbeTests {
                 "edit inspection",
                 try await inspector.post(
                     "/inspections/\(fixtures.inspectionID)/edit",
-                    [
+                    dateInputs([
                         ("title", title), ("announced_on", "2026-10-01"), ("fieldwork_starts_on", "2026-12-07"), ("week_plus_two_on", "2026-12-21"),
                         ("victim_window_opens_on", "2026-11-09"), ("victim_window_closes_on", "2026-12-21"),
-                    ]
+                    ])
                 )
             )
             entries.append(

@@ -198,25 +198,43 @@ struct LinkIssuingTests {
             try await admin.get("/inspections/new")
             let refused = try await admin.post(
                 "/inspections/new",
-                [
+                dateInputs([
                     ("title", "Backwards"), ("area", String(fixtures.areaID)), ("provider", String(fixtures.providerA)),
                     ("announced_on", "2027-03-01"), ("fieldwork_starts_on", "2027-02-01"), ("week_plus_two_on", "2027-02-15"),
                     ("victim_window_opens_on", "2027-03-02"), ("victim_window_closes_on", "2027-02-20"),
-                ]
+                ])
             )
             #expect(refused.status == .unprocessableContent)
             #expect(refused.text.contains("Fieldwork must start after the announcement date"))
             #expect(refused.text.contains("must close after it opens"))
             #expect(refused.text.contains("value=\"Backwards\""))
+            // The dates are GOV.UK date inputs: a date that does not exist, or one left out, is named and kept as typed.
+            try await admin.get("/inspections/new")
+            let unreal = try await admin.post(
+                "/inspections/new",
+                dateInputs([
+                    ("title", "Unreal"), ("area", String(fixtures.areaID)), ("provider", String(fixtures.providerA)),
+                    ("announced_on-day", "31"), ("announced_on-month", "2"), ("announced_on-year", "2027"),
+                    ("week_plus_two_on", "2027-02-15"), ("victim_window_opens_on", "2027-03-02"), ("victim_window_closes_on", "2027-03-20"),
+                ])
+            )
+            #expect(unreal.status == .unprocessableContent)
+            #expect(unreal.text.contains("Enter a real date, for example 15 3 2027"))
+            #expect(unreal.text.contains("Enter the fieldwork week start date"))
+            #expect(
+                unreal.text.contains(
+                    "id=\"announced_on-day\" name=\"announced_on-day\" type=\"text\" inputmode=\"numeric\" maxlength=\"2\" value=\"31\""
+                )
+            )
             #expect(try await app.db.query("SELECT count(*) AS n FROM inspection")[0].decode("n", as: Int.self) == 1)
             try await admin.get("/inspections/new")
             let created = try await admin.post(
                 "/inspections/new",
-                [
+                dateInputs([
                     ("title", "Forwards"), ("area", String(fixtures.areaID)), ("provider", String(fixtures.providerA)),
                     ("announced_on", "2027-01-01"), ("fieldwork_starts_on", "2027-03-08"), ("week_plus_two_on", "2027-03-22"),
                     ("victim_window_opens_on", "2027-02-08"), ("victim_window_closes_on", "2027-03-22"),
-                ]
+                ])
             )
             #expect(created.status == .seeOther)
             #expect(try await app.db.query("SELECT count(*) AS n FROM inspection")[0].decode("n", as: Int.self) == 2)

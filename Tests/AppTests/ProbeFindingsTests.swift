@@ -153,11 +153,11 @@ struct ProbeFindingsTests {
             let before = try await StoredState.fingerprint(app.db)
             let refused = try await inspector.post(
                 edit,
-                [
+                dateInputs([
                     ("title", "Wales 2026"), ("announced_on", "2026-11-21"), ("fieldwork_starts_on", "2026-12-07"),
                     ("week_plus_two_on", "2026-12-21"),
                     ("victim_window_opens_on", "2026-11-21"), ("victim_window_closes_on", "2026-12-21"),
-                ]
+                ])
             )
             #expect(refused.status == .unprocessableContent)
             #expect(refused.text.contains("Sentencer meetings are recorded before this date"))

@@ -145,3 +145,14 @@ extension TestApp {
         return browser
     }
 }
+
+/// `fields` with each inspection date given as an ISO date (`("announced_on", "2027-03-01")`) written as its GOV.UK
+/// date input's three fields, as a person fills them in.
+func dateInputs(_ fields: [(String, String)]) -> [(String, String)] {
+    let ids = Set(InspectionRoutes.dateFields.map(\.id))
+    return fields.flatMap { name, value -> [(String, String)] in
+        let parts = value.split(separator: "-").compactMap { Int($0) }
+        guard ids.contains(name), parts.count == 3 else { return [(name, value)] }
+        return [("\(name)-day", String(parts[2])), ("\(name)-month", String(parts[1])), ("\(name)-year", String(parts[0]))]
+    }
+}

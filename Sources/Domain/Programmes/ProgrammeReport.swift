@@ -94,8 +94,10 @@ package struct ProgrammeReport: Sendable {
         let published = members.filter { $0.publishedOn != nil && evidence[$0.id] != nil }
         inspections = published
         unpublished = members.count { $0.publishedOn == nil }
+        // Each member's evidence by section, sorted once (not filtered again for every question).
+        let bySection = evidence.mapValues { Dictionary(grouping: $0, by: \.section) }
         func rows(_ member: ProgrammeStore.Member, _ section: InspectionEvidence.Section) -> [Row] {
-            (evidence[member.id] ?? []).filter { $0.section == section }
+            bySection[member.id]?[section] ?? []
         }
 
         // Victim questions, in the order of their ids.

@@ -95,8 +95,24 @@ package struct ProgrammeStore: Sendable {
 
     /// The programmes `userID` may see: every one when `all`, else those with an inspection they are assigned to.
     package func programmes(userID: Int, all: Bool) async throws -> [Programme] {
-        var query = PostgresQuery(unsafeSQL: Self.selectProgrammes)
-        if !all {
+        var query = Self.visible(to: userID, all: all)
+        query.append(" ORDER BY p.starts_on DESC, p.id")
+        return try await database.query(query).map(Self.decode)
+    }
+
+    /// One programme, if `userID` may see it (every one when `all`).
+    package func programme(_ id: Int, userID: Int, all: Bool) async throws -> Programme? {
+        var query = Self.visible(to: userID, all: all)
+        query.append(" AND p.id = \(id)")
+        return try await database.query(query).first.map(Self.decode)
+    }
+
+    /// The programmes `userID` may see, as a query to narrow with ` AND …`.
+    private static func visible(to userID: Int, all: Bool) -> PostgresQuery {
+        var query = PostgresQuery(unsafeSQL: selectProgrammes)
+        if all {
+            query.append(" WHERE true")
+        } else {
             query.append(
                 """
                  WHERE EXISTS (SELECT 1 FROM programme_inspection pi JOIN inspection_inspector ii ON ii.inspection_id = pi.inspection_id
@@ -104,23 +120,7 @@ package struct ProgrammeStore: Sendable {
                 """
             )
         }
-        query.append(" ORDER BY p.starts_on DESC, p.id")
-        return try await database.query(query).map(Self.decode)
-    }
-
-    /// One programme, if `userID` may see it (every one when `all`).
-    package func programme(_ id: Int, userID: Int, all: Bool) async throws -> Programme? {
-        var query = PostgresQuery(unsafeSQL: Self.selectProgrammes)
-        query.append(" WHERE p.id = \(id)")
-        if !all {
-            query.append(
-                """
-                 AND EXISTS (SELECT 1 FROM programme_inspection pi JOIN inspection_inspector ii ON ii.inspection_id = pi.inspection_id
-                             WHERE pi.programme_id = p.id AND ii.user_id = \(userID))
-                """
-            )
-        }
-        return try await database.query(query).first.map(Self.decode)
+        return query
     }
 
     private static let selectMembers = """

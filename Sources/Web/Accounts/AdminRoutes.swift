@@ -375,16 +375,6 @@ struct AdminRoutes: Sendable {
         )
     }
 
-    struct DateField: Sendable {
-        let id: String
-        let legend: String
-        let hint: String
-        let day: String
-        let month: String
-        let year: String
-        let error: String?
-    }
-
     struct ProviderFormPage: Sendable {
         let title = "Add a provider"
         let staff: StaffChrome
@@ -396,31 +386,8 @@ struct AdminRoutes: Sendable {
         let areas: [Choice]
         let areaError: String?
         let hasAreas: Bool
-        let validFrom: DateField
+        let validFrom: DateInput
         let errors: FieldErrors
-    }
-
-    private func dateField(_ form: StaffForm, id: String, legend: String, errors: FieldErrors) -> DateField {
-        DateField(
-            id: id,
-            legend: legend,
-            hint: "For example, 1 6 2014",
-            day: String(form.trimmed("\(id)-day").prefix(2)),
-            month: String(form.trimmed("\(id)-month").prefix(2)),
-            year: String(form.trimmed("\(id)-year").prefix(4)),
-            error: errors[id]
-        )
-    }
-
-    private func checkDate(_ form: StaffForm, id: String, errors: inout FieldErrors) -> LocalDate? {
-        let parts = ["day", "month", "year"].map { form.trimmed("\(id)-\($0)") }
-        guard let day = Int(parts[0]), let month = Int(parts[1]), let year = Int(parts[2]), (1990...2100).contains(year),
-            let date = LocalDate(year: year, month: month, day: day)
-        else {
-            errors.add(id, "Enter a real date, for example 1 6 2014")
-            return nil
-        }
-        return date
     }
 
     /// The reference-data code and name of a provider or area form, checked (codes as the schema's CHECK allows).
@@ -463,7 +430,7 @@ struct AdminRoutes: Sendable {
             areas: areas.map { Choice(value: String($0.id), label: "\($0.name) (\($0.code))", checked: form.trimmed("area") == String($0.id)) },
             areaError: errors["area"],
             hasAreas: !areas.isEmpty,
-            validFrom: dateField(form, id: "valid-from", legend: "Working in the area from", errors: errors),
+            validFrom: DateInput(form, id: "valid-from", legend: "Working in the area from", value: nil, example: "1 6 2014", errors: errors),
             errors: errors
         )
         return templates.page("admin/provider-form", model, status: errors.isEmpty ? .ok : .badRequest)
@@ -477,7 +444,13 @@ struct AdminRoutes: Sendable {
         if kind == nil { errors.add("kind", "Select the kind of provider") }
         let areaID = Int64(form.trimmed("area"))
         if areaID == nil { errors.add("area", "Select the area the provider works in") }
-        let validFrom = checkDate(form, id: "valid-from", errors: &errors)
+        let validFrom = DateInput.parse(
+            form,
+            id: "valid-from",
+            missing: "Enter a real date, for example 1 6 2014",
+            example: "1 6 2014",
+            errors: &errors
+        )
         guard errors.isEmpty, let kind, let areaID, let validFrom else { return try await newProviderPage(session, form: form, errors: errors) }
         switch try await store.createProvider(
             code: code,
@@ -503,7 +476,7 @@ struct AdminRoutes: Sendable {
         let name: InputField
         let countries: [Choice]
         let countryError: String?
-        let validFrom: DateField
+        let validFrom: DateInput
         let errors: FieldErrors
     }
 
@@ -517,7 +490,7 @@ struct AdminRoutes: Sendable {
                 Choice(value: $0.0, label: $0.1, checked: form.trimmed("country") == $0.0)
             },
             countryError: errors["country"],
-            validFrom: dateField(form, id: "valid-from", legend: "Area in use from", errors: errors),
+            validFrom: DateInput(form, id: "valid-from", legend: "Area in use from", value: nil, example: "1 6 2014", errors: errors),
             errors: errors
         )
         return templates.page("admin/area-form", model, status: errors.isEmpty ? .ok : .badRequest)
@@ -529,7 +502,13 @@ struct AdminRoutes: Sendable {
         let (code, name) = checkCodeAndName(form, noun: "area", errors: &errors)
         let country = form.trimmed("country")
         if !["england", "wales"].contains(country) { errors.add("country", "Select England or Wales") }
-        let validFrom = checkDate(form, id: "valid-from", errors: &errors)
+        let validFrom = DateInput.parse(
+            form,
+            id: "valid-from",
+            missing: "Enter a real date, for example 1 6 2014",
+            example: "1 6 2014",
+            errors: &errors
+        )
         guard errors.isEmpty, let validFrom else { return newAreaPage(session, form: form, errors: errors) }
         switch try await store.createArea(
             code: code,

@@ -11,7 +11,7 @@ extension AuditEvent {
 
 /// Inspections for admins and inspectors: list, create, edit, assign inspectors, follow links per provider, close the
 /// victim window. Inspectors see only the inspections they are assigned to; admins see all.
-struct InspectionRoutes: Sendable {
+package struct InspectionRoutes: Sendable {
     let dependencies: AppDependencies
     var store: InspectionStore { InspectionStore(database: dependencies.database) }
     var invitations: InvitationStore { InvitationStore(database: dependencies.database, secrets: dependencies.linkSecrets) }
@@ -114,6 +114,7 @@ struct InspectionRoutes: Sendable {
         let action: String
         let isNew: Bool
         let fields: [InputField]
+        let dates: [DateInput]
         let areas: [Choice]
         let areaError: String?
         let providers: [Choice]
@@ -122,34 +123,26 @@ struct InspectionRoutes: Sendable {
         let restored: Bool
     }
 
-    static let dateFields: [(id: String, label: String)] = [
-        ("announced_on", "Announcement date"), ("fieldwork_starts_on", "Fieldwork week starts"),
-        ("week_plus_two_on", "Week +2 meetings"), ("victim_window_opens_on", "Victim questionnaire opens"),
-        ("victim_window_closes_on", "Victim questionnaire closes"),
+    /// The inspection's dates: the field, and a name that serves as the date input's legend and in "Enter the …".
+    package static let dateFields: [(id: String, label: String)] = [
+        ("announced_on", "Announcement date"), ("fieldwork_starts_on", "Fieldwork week start date"),
+        ("week_plus_two_on", "Week +2 meetings date"), ("victim_window_opens_on", "Victim questionnaire opening date"),
+        ("victim_window_closes_on", "Victim questionnaire closing date"),
     ]
 
     private func formPage(_ session: StaffSession, inspection: Inspection?, form: StaffForm?, errors: FieldErrors) async throws -> Response {
-        func value(_ id: String, _ fallback: String) -> String { form?[id] ?? fallback }
-        let dates: [String: String] =
+        let values: [String: LocalDate] =
             inspection.map {
                 [
-                    "announced_on": $0.announcedOn.description, "fieldwork_starts_on": $0.fieldworkStartsOn.description,
-                    "week_plus_two_on": $0.weekPlusTwoOn.description, "victim_window_opens_on": $0.victimWindowOpensOn.description,
-                    "victim_window_closes_on": $0.victimWindowClosesOn.description,
+                    "announced_on": $0.announcedOn, "fieldwork_starts_on": $0.fieldworkStartsOn, "week_plus_two_on": $0.weekPlusTwoOn,
+                    "victim_window_opens_on": $0.victimWindowOpensOn, "victim_window_closes_on": $0.victimWindowClosesOn,
                 ]
             } ?? [:]
-        var fields = [InputField(id: "title", label: "Title", value: value("title", inspection?.title ?? ""), error: errors["title"], maxLength: 200)]
-        for (id, label) in Self.dateFields {
-            fields.append(
-                InputField(
-                    id: id,
-                    label: label,
-                    value: value(id, dates[id] ?? ""),
-                    hint: "Year-month-day, for example 2027-03-15",
-                    error: errors[id],
-                    maxLength: 10
-                )
-            )
+        let fields = [
+            InputField(id: "title", label: "Title", value: form?["title"] ?? inspection?.title ?? "", error: errors["title"], maxLength: 200)
+        ]
+        let dates = Self.dateFields.map { id, label in
+            DateInput(form, id: id, legend: label, value: values[id], example: "15 3 2027", errors: errors)
         }
         let chosenArea = form?["area"] ?? inspection.map { String($0.areaID) } ?? ""
         let chosenProviders = Set(form.map { $0.fields.filter { $0.0 == "provider" }.map(\.1) } ?? inspection?.providerIDs.map(String.init) ?? [])
@@ -160,6 +153,7 @@ struct InspectionRoutes: Sendable {
             action: inspection.map { "/inspections/\($0.id)/edit" } ?? "/inspections/new",
             isNew: inspection == nil,
             fields: fields,
+            dates: dates,
             areas: try await store.areas().map { Choice(value: String($0.id), label: $0.name, checked: String($0.id) == chosenArea) },
             areaError: errors["area"],
             providers: try await store.providers().map {
@@ -177,12 +171,7 @@ struct InspectionRoutes: Sendable {
         var errors = FieldErrors()
         var parsed: [String: LocalDate] = [:]
         for (field, label) in Self.dateFields {
-            let text = form.trimmed(field)
-            if let date = LocalDate(iso: text) {
-                parsed[field] = date
-            } else {
-                errors.add(field, text.isEmpty ? "Enter the \(label.lowercased())" : "\(label) must be a real date, like 2027-03-15")
-            }
+            parsed[field] = DateInput.parse(form, id: field, missing: "Enter the \(label.lowercased())", example: "15 3 2027", errors: &errors)
         }
         let title = form.trimmed("title")
         for problem in InspectionStore.titleProblems(title) { errors.add(problem.field, problem.message) }

@@ -52,16 +52,16 @@ struct ProgrammeRoutes: Sendable {
         }
         staff.get("/programmes/:id/report", .viewProgrammes) { _, context, session in
             let programme = try await programme(context, session)
-            let report = try await live(programme)
+            let report = try await self.report(programme)
             return dependencies.templates.page("programmes/report", ReportPage(session: session, programme: programme, report: report, snapshot: nil))
         }
         staff.get("/programmes/:id/report.csv", .viewProgrammes) { _, context, session in
             let programme = try await programme(context, session)
-            return download(try await live(programme).csv, type: "text/csv; charset=utf-8", name: "programme-\(programme.id).csv")
+            return Response.download(try await report(programme).csv, type: "text/csv; charset=utf-8", name: "programme-\(programme.id).csv")
         }
         staff.get("/programmes/:id/report.json", .viewProgrammes) { _, context, session in
             let programme = try await programme(context, session)
-            return download(try await live(programme).json, type: "application/json", name: "programme-\(programme.id).json")
+            return Response.download(try await report(programme).json, type: "application/json", name: "programme-\(programme.id).json")
         }
         staff.get("/programmes/:id/publish", .manageProgrammes) { _, context, session in
             let programme = try await programme(context, session)
@@ -72,16 +72,7 @@ struct ProgrammeRoutes: Sendable {
             let form = context.staffForm ?? StaffForm(fields: [])
             let label = form.trimmed("label")
             let today = dependencies.today
-            let report = PublishedProgrammeReport(
-                ProgrammeReport(
-                    programme: programme,
-                    members: try await store.members(programme.id),
-                    evidence: try await store.evidence(programme.id),
-                    rules: dependencies.configuration.disclosureRules
-                ),
-                publishedOn: today,
-                label: label
-            )
+            let report = try await self.report(programme, publishedOn: today, label: label)
             switch try await store.publish(
                 programmeID: programme.id,
                 label: label,
@@ -113,11 +104,11 @@ struct ProgrammeRoutes: Sendable {
         }
         staff.get("/programmes/:id/reports/:snapshot/report.csv", .viewProgrammes) { _, context, session in
             let (programme, snapshot, report) = try await frozen(context, session)
-            return download(report.csv, type: "text/csv; charset=utf-8", name: "programme-\(programme.id)-\(snapshot.id).csv")
+            return Response.download(report.csv, type: "text/csv; charset=utf-8", name: "programme-\(programme.id)-\(snapshot.id).csv")
         }
         staff.get("/programmes/:id/reports/:snapshot/report.json", .viewProgrammes) { _, context, session in
             let (programme, snapshot, report) = try await frozen(context, session)
-            return download(report.json, type: "application/json", name: "programme-\(programme.id)-\(snapshot.id).json")
+            return Response.download(report.json, type: "application/json", name: "programme-\(programme.id)-\(snapshot.id).json")
         }
     }
 
@@ -140,7 +131,14 @@ struct ProgrammeRoutes: Sendable {
         return (programme, snapshot, report)
     }
 
-    private func live(_ programme: ProgrammeStore.Programme) async throws -> PublishedProgrammeReport {
+    /// The programme's report from its members' evidence now: unpublished (for its pages), or as `publish` freezes it.
+    private func report(
+        _ programme: ProgrammeStore.Programme,
+        publishedOn: LocalDate? = nil,
+        label: String? = nil
+    ) async throws
+        -> PublishedProgrammeReport
+    {
         PublishedProgrammeReport(
             ProgrammeReport(
                 programme: programme,
@@ -148,16 +146,8 @@ struct ProgrammeRoutes: Sendable {
                 evidence: try await store.evidence(programme.id),
                 rules: dependencies.configuration.disclosureRules
             ),
-            publishedOn: nil,
-            label: nil
-        )
-    }
-
-    private func download(_ text: String, type: String, name: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+            publishedOn: publishedOn,
+            label: label
         )
     }
 
@@ -407,42 +397,5 @@ struct ProgrammeRoutes: Sendable {
             published: programme.published
         )
         return dependencies.templates.page("programmes/publish", model, status: status)
-    }
-}
-
-/// A GOV.UK date input (day, month, year) as `admin/date-input` draws it.
-struct DateInput: Sendable {
-    let id: String
-    let legend: String
-    let hint: String
-    let day: String
-    let month: String
-    let year: String
-    let error: String?
-
-    /// The fields as sent, or else `value`'s parts.
-    init(_ form: StaffForm?, id: String, legend: String, value: LocalDate?, errors: FieldErrors) {
-        self.id = id
-        self.legend = legend
-        hint = "For example, 1 4 2027"
-        var parts = ["", "", ""]
-        if let value { parts = [String(value.day), String(value.month), String(value.year)] }
-        day = form.map { String($0.trimmed("\(id)-day").prefix(2)) } ?? parts[0]
-        month = form.map { String($0.trimmed("\(id)-month").prefix(2)) } ?? parts[1]
-        year = form.map { String($0.trimmed("\(id)-year").prefix(4)) } ?? parts[2]
-        error = errors[id]
-    }
-
-    /// The date the form's three fields give, or nil with an error added (a real date from 1990 to 2100).
-    static func parse(_ form: StaffForm, id: String, errors: inout FieldErrors) -> LocalDate? {
-        let parts = ["day", "month", "year"].map { form.trimmed("\(id)-\($0)") }
-        if parts.allSatisfy(\.isEmpty) { return nil }
-        guard let day = Int(parts[0]), let month = Int(parts[1]), let year = Int(parts[2]), (1990...2100).contains(year),
-            let date = LocalDate(year: year, month: month, day: day)
-        else {
-            errors.add(id, "Enter a real date, for example 1 4 2027")
-            return nil
-        }
-        return date
     }
 }

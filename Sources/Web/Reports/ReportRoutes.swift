@@ -64,7 +64,7 @@ package struct ReportRoutes: Sendable {
             } else {
                 text = ReportExport.csv(try await load(inspection).tables)
             }
-            return download(text, type: "text/csv; charset=utf-8", name: "report-\(inspection.id).csv")
+            return Response.download(text, type: "text/csv; charset=utf-8", name: "report-\(inspection.id).csv")
         }
         staff.get("/inspections/:id/report.json", .viewReport) { request, context, session in
             let inspection = try await authorise(context, session, store: store)
@@ -76,7 +76,7 @@ package struct ReportRoutes: Sendable {
                 let report = try await load(inspection)
                 text = ReportExport.json(report.tables, meta: report.meta)
             }
-            return download(text, type: "application/json", name: "report-\(inspection.id).json")
+            return Response.download(text, type: "application/json", name: "report-\(inspection.id).json")
         }
     }
 
@@ -360,15 +360,4 @@ package struct ReportRoutes: Sendable {
         return inspection
     }
 
-    private func download(_ text: String, type: String, name: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [
-                .contentType: type,
-                .contentDisposition: "attachment; filename=\"\(name)\"",
-                .cacheControl: "no-store",
-            ],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
-        )
-    }
 }

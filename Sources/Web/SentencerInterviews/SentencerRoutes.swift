@@ -464,15 +464,7 @@ struct SentencerRoutes: Sendable {
         case .json: body = try export.json()
         }
         let filename = "sentencer-evidence-inspection-\(inspection.id).\(format.rawValue)"
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: format == .csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8",
-                .contentDisposition: "attachment; filename=\"\(filename)\"",
-                .cacheControl: "no-store",
-            ],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
-        )
+        return Response.download(body, type: format == .csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", name: filename)
     }
 
     // MARK: Helpers

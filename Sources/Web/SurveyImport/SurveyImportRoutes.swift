@@ -78,6 +78,7 @@ public struct SurveyImportRoutes: Sendable {
                 headers: [
                     .contentType: "text/csv; charset=utf-8",
                     .contentDisposition: "attachment; filename=\"import-problems.csv\"",
+                    .cacheControl: "no-store",
                 ],
                 body: body
             )
