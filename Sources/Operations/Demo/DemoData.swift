@@ -15,19 +15,9 @@ public enum DemoData {
     ) async throws -> [IssuedLink] {
         let environment = ProcessInfo.processInfo.environment
         let secrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
-        let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
-        let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
-        defer { setup.finish(logger: logger) }
-        do {
-            try await setup.prepareSchema(
-                Migrator(directory: configuration.sqlDirectory),
-                client: client,
-                configuration: configuration,
-                autoMigrate: true,
-                logger: logger
-            )
+        return try await CommandDatabase.with(configuration, autoMigrate: true, logger: logger) { client in
             let (inspection, provider) = try await demoInspection(client)
-            let links = try await InvitationStore(database: client, secrets: secrets).issue(
+            return try await InvitationStore(database: client, secrets: secrets).issue(
                 inspectionID: inspection,
                 providerID: provider,
                 issuedBy: nil,
@@ -36,11 +26,6 @@ public enum DemoData {
                 language: language,
                 now: Date()
             )
-            await client.shutdown()
-            return links
-        } catch {
-            await client.shutdown()
-            throw error
         }
     }
 

@@ -21,24 +21,9 @@ public enum ReportExportCommand {
 
     /// Exports inspection `inspectionID`'s report in `format` from the configured database.
     public static func run(_ configuration: AppConfiguration, inspectionID: Int, format: Format, logger: Logger) async throws -> String {
-        let environment = ProcessInfo.processInfo.environment
         let forms = try FormRegistry.load(directory: configuration.formsDirectory)
-        let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
-        let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
-        defer { setup.finish(logger: logger) }
-        do {
-            try await Server.prepareSchema(
-                try Migrator(directory: configuration.sqlDirectory),
-                client: client,
-                autoMigrate: false,
-                logger: logger
-            )
-            let text = try await export(client, inspectionID: inspectionID, format: format, forms: forms, rules: configuration.disclosureRules)
-            await client.shutdown()
-            return text
-        } catch {
-            await client.shutdown()
-            throw error
+        return try await CommandDatabase.with(configuration, autoMigrate: false, logger: logger) { client in
+            try await export(client, inspectionID: inspectionID, format: format, forms: forms, rules: configuration.disclosureRules)
         }
     }
 
