@@ -69,7 +69,13 @@ struct SurveyCodeTests {
             let page = try await coordinator.get("/survey-codes/\(fixtures.inspectionID)")
             #expect(page.status == .ok)
             #expect(page.text.contains("Issue codes and download the file"))
-            #expect(!page.text.contains("reference"), "nothing about the person is asked for")
+            let names = Set(
+                page.text.components(separatedBy: "<input").dropFirst().compactMap { tag -> String? in
+                    guard let start = tag.range(of: "name=\"") else { return nil }
+                    return String(tag[start.upperBound...].prefix { $0 != "\"" })
+                }
+            )
+            #expect(names == ["csrf_token", "count", "language"], "nothing about the person is asked for: \(names)")
             let response = try await Self.issue(coordinator, inspection: fixtures.inspectionID, count: "25")
             #expect(response.status == .created)
             #expect(response.headers[.contentType] == "text/csv; charset=utf-8")

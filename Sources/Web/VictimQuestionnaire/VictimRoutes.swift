@@ -277,7 +277,9 @@ struct VictimRoutes: Sendable {
     private func lookUpServiceUserCode(_ request: Request, _ context: AppRequestContext, now: Date) async throws -> (InvitationAccess, String)? {
         let client = client(request, context)
         if try await guesses.isBlocked(client, now: now) { return nil }
-        guard let code = LinkSecrets.normalise(code: context.parameters.get("code") ?? ""),
+        // Typed by hand, a code may carry spaces (sent as %20): decoded before it is read.
+        let typed = context.parameters.get("code").map { $0.removingPercentEncoding ?? $0 } ?? ""
+        guard let code = LinkSecrets.normalise(code: typed),
             let invitation = try await invitations.find(code: code), usable(invitation),
             invitation.formID == InvitationAccess.serviceUserFormID
         else {
