@@ -64,7 +64,8 @@ struct SurveyCodeTests {
 
     @Test("a coordinator issues a batch as CSV: one row per code, its /p/ link and the whole SMS in English and Welsh")
     func issueBatch() async throws {
-        try await TestApp.run(configure: { $0.publicBaseURL = "https://stakeholder-views.justice.gov.uk" }) { client, app in
+        let configure: (inout AppConfiguration) -> Void = { $0.publicBaseURL = "https://stakeholder-views.justice.gov.uk" }
+        try await TestApp.run(configure: configure) { client, app in
             let (fixtures, coordinator) = try await Self.world(client, app)
             let page = try await coordinator.get("/survey-codes/\(fixtures.inspectionID)")
             #expect(page.status == .ok)
@@ -184,7 +185,8 @@ struct SurveyCodeTests {
         #expect(SurveyCodeMessage.gsmLength("Mae’n") == nil, "a curly apostrophe would make the SMS UCS-2")
         #expect(SurveyCodeMessage.gsmLength("ŵ") == nil)
         #expect(SurveyCodeMessage.gsmLength("a€") == 3)
-        try await TestApp.run(configure: { $0.publicBaseURL = "https://" + host }) { client, app in
+        let configure: (inout AppConfiguration) -> Void = { $0.publicBaseURL = "https://" + host }
+        try await TestApp.run(configure: configure) { client, app in
             let (fixtures, coordinator) = try await Self.world(client, app)
             let response = try await Self.issue(coordinator, inspection: fixtures.inspectionID, count: "3")
             #expect(response.status == .unprocessableContent)
@@ -209,7 +211,9 @@ struct SurveyCodeTests {
             }
             #expect(browser.cookie == nil)
             #expect(try await app.db.query("SELECT status FROM invitation")[0].decode("status", as: String.self) == "opened")
-            let mangled = String(code.prefix(5)).lowercased() + "%20" + String(code.suffix(5)).replacingOccurrences(of: "0", with: "O")
+            let mangled =
+                String(code.prefix(5)).lowercased() + "%20"
+                + String(code.suffix(5)).replacingOccurrences(of: "0", with: "O")
                 .replacingOccurrences(of: "1", with: "I")
             #expect(try await browser.get("/p/\(mangled)").status == .ok)
             let welsh = try await browser.get("/p/\(code)?lang=cy")
@@ -240,7 +244,8 @@ struct SurveyCodeTests {
             var refusedAt: Int?
             for attempt in 1...35 {
                 let guess = String(format: "%05dQQQQQ", attempt)
-                let page = attempt.isMultiple(of: 2) ? try await browser.get("/p/\(guess)") : try await browser.post("/p/\(guess)", [], withCSRF: false)
+                let page =
+                    attempt.isMultiple(of: 2) ? try await browser.get("/p/\(guess)") : try await browser.post("/p/\(guess)", [], withCSRF: false)
                 #expect(page.status == .notFound || page.status == .tooManyRequests, "attempt \(attempt)")
                 if page.status == .tooManyRequests { refusedAt = refusedAt ?? attempt }
             }
@@ -275,7 +280,9 @@ struct SurveyCodeTests {
             let row = try #require(try await app.db.query("SELECT * FROM victim_response").first)
             #expect(try row.decode("form_id", as: String.self) == "service-user-questionnaire")
             #expect(
-                row.columns.names.sorted() == ["answers", "channel", "form_id", "form_version", "id", "inspection_id", "provider_id", "withdrawal_key"],
+                row.columns.names.sorted() == [
+                    "answers", "channel", "form_id", "form_version", "id", "inspection_id", "provider_id", "withdrawal_key",
+                ],
                 "no column ties the response to its code or batch"
             )
             #expect(try row.decode("answers", as: PostgresJSON.self).text.contains("agree"))

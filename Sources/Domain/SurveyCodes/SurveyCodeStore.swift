@@ -49,7 +49,14 @@ public struct SurveyCodeStore: Sendable {
         while true {
             attempt += 1
             do {
-                return try await issueOnce(inspectionID: inspectionID, providerID: providerID, issuedBy: issuedBy, count: count, language: language, now: now)
+                return try await issueOnce(
+                    inspectionID: inspectionID,
+                    providerID: providerID,
+                    issuedBy: issuedBy,
+                    count: count,
+                    language: language,
+                    now: now
+                )
             } catch let violation as PostgresError where violation.code == .uniqueViolation && attempt < 3 {
                 continue
             }

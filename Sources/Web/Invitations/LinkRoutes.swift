@@ -41,7 +41,11 @@ struct LinkRoutes: Sendable {
 
     /// The inspection in the path's `:inspection` and the signed-in provider staff member's provider, when that
     /// provider is inspected by it (a VLO's links, a survey coordinator's codes): 403 otherwise, and nothing learnt.
-    static func providerInspection(_ dependencies: AppDependencies, _ context: AppRequestContext, _ session: StaffSession) async throws
+    static func providerInspection(
+        _ dependencies: AppDependencies,
+        _ context: AppRequestContext,
+        _ session: StaffSession
+    ) async throws
         -> (Inspection, Int)
     {
         let granted = try await InspectionAccess(database: dependencies.database).resolve(context, parameter: "inspection", session, .coversProvider)
@@ -84,7 +88,13 @@ struct LinkRoutes: Sendable {
 
     /// The inspections covering the signed-in provider staff member's organisation, each linking to `base/ID`: the
     /// VLO's links and the survey coordinator's codes start here.
-    static func coveringPage(_ dependencies: AppDependencies, _ session: StaffSession, title: String, base: String, intro: String) async throws
+    static func coveringPage(
+        _ dependencies: AppDependencies,
+        _ session: StaffSession,
+        title: String,
+        base: String,
+        intro: String
+    ) async throws
         -> Response
     {
         let inspections = InspectionStore(database: dependencies.database)

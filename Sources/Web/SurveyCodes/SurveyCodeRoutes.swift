@@ -173,9 +173,10 @@ struct SurveyCodeRoutes: Sendable {
         out.append(contentsOf: Array("code,link,message_en,message_cy\r\n".utf8))
         for code in codes {
             let link = SurveyCodeMessage.link(baseURL: baseURL, code: code)
-            for (index, field) in [LinkSecrets.display(code: code), link, SurveyCodeMessage.text(.en, link: link), SurveyCodeMessage.text(.cy, link: link)]
-                .enumerated()
-            {
+            for (index, field) in [
+                LinkSecrets.display(code: code), link, SurveyCodeMessage.text(.en, link: link), SurveyCodeMessage.text(.cy, link: link),
+            ]
+            .enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(UInt8(ascii: "\""))
                 out.append(contentsOf: Array(field.replacingOccurrences(of: "\"", with: "\"\"").utf8))

@@ -38,11 +38,15 @@ enum ServiceUserText {
                     "Mae Arolygiaeth Prawf EF yn gwirio pa mor dda y mae’r gwasanaeth prawf yn gweithio yn eich ardal chi. Hoffem wybod beth yw eich barn am y gwasanaeth prawf a gewch."
             )
         case .startTime:
-            LocalizedText(en: "It takes about 5 minutes. You do not have to take part.", cy: "Mae’n cymryd tua 5 munud. Nid oes rhaid i chi gymryd rhan.")
+            LocalizedText(
+                en: "It takes about 5 minutes. You do not have to take part.",
+                cy: "Mae’n cymryd tua 5 munud. Nid oes rhaid i chi gymryd rhan."
+            )
         case .startVLO:
             LocalizedText(
                 en: "Your probation worker will not see your answers. Taking part, or not, makes no difference to your order or licence.",
-                cy: "Ni fydd eich gweithiwr prawf yn gweld eich atebion. Nid yw cymryd rhan, neu beidio, yn gwneud unrhyw wahaniaeth i’ch gorchymyn na’ch trwydded."
+                cy:
+                    "Ni fydd eich gweithiwr prawf yn gweld eich atebion. Nid yw cymryd rhan, neu beidio, yn gwneud unrhyw wahaniaeth i’ch gorchymyn na’ch trwydded."
             )
         case .startSkip:
             LocalizedText(
@@ -95,7 +99,8 @@ enum ServiceUserText {
         case .notWorkingBody:
             LocalizedText(
                 en: "It may have been typed incorrectly, or the survey may have closed. Check the code in your text message and try again.",
-                cy: "Efallai ei fod wedi’i deipio’n anghywir, neu efallai fod yr arolwg wedi cau. Gwiriwch y cod yn eich neges destun a rhowch gynnig arall arni."
+                cy:
+                    "Efallai ei fod wedi’i deipio’n anghywir, neu efallai fod yr arolwg wedi cau. Gwiriwch y cod yn eich neges destun a rhowch gynnig arall arni."
             )
         case .notWorkingContact:
             LocalizedText(
