@@ -66,6 +66,9 @@ struct Dev: AsyncParsableCommand {
         @Option(help: "Language of the links: en, cy or both.")
         var language = "en"
 
+        @Flag(help: "Codes for the survey of people on probation instead (one code a line, for /p/CODE).")
+        var surveyCodes = false
+
         func validate() throws {
             guard (1...500).contains(count) else { throw ValidationError("--count must be from 1 to 500") }
             guard ["en", "cy", "both"].contains(language) else { throw ValidationError("--language must be en, cy or both") }
@@ -74,6 +77,11 @@ struct Dev: AsyncParsableCommand {
         func run() async throws {
             let configuration = try Setup.configuration()
             do {
+                if surveyCodes {
+                    let codes = try await DemoData.issueSurveyCodes(configuration, count: count, language: language, logger: Logger(label: "demo"))
+                    for code in codes { print(LinkSecrets.display(code: code)) }
+                    return
+                }
                 let links = try await DemoData.issueLinks(configuration, count: count, language: language, logger: Logger(label: "demo"))
                 for link in links { print("\(link.token) \(LinkSecrets.display(code: link.code))") }
             } catch {

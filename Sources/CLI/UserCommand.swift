@@ -55,7 +55,7 @@ struct UserCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a staff user; the password is read from a prompt or standard input.")
 
-        @Option(help: "admin, inspector or vlo.")
+        @Option(help: "admin, inspector, vlo or survey_coordinator.")
         var role: Role
 
         @Option(help: "Their email address (their sign-in name).")
@@ -64,7 +64,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Their full name, as shown on pages (default: the part of the email before @).")
         var name: String?
 
-        @Option(help: "For a VLO: the code of the provider they work for.")
+        @Option(help: "For a VLO or a survey coordinator: the code of the provider they work for.")
         var provider: String?
 
         func run() async throws {

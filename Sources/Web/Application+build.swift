@@ -176,6 +176,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     AccountsRoutes(dependencies: dependencies).register(on: router, staff: staff)
     InspectionRoutes(dependencies: dependencies).register(on: staff)
     LinkRoutes(dependencies: dependencies).register(on: staff)
+    SurveyCodeRoutes(dependencies: dependencies).register(on: staff)
     PaperReturnRoutes(dependencies: dependencies).register(on: staff)
     // The survey upload streams its own body: its group takes the CSRF token from the address.
     SurveyImportRoutes(dependencies: dependencies, jobs: dependencies.importJobs)

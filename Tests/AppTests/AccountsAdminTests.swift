@@ -79,6 +79,46 @@ struct AccountsAdminTests {
         }
     }
 
+    @Test("a provider survey coordinator is managed like a VLO: a provider is needed, and the database holds the rule")
+    func surveyCoordinatorBelongsToAProvider() async throws {
+        try await TestApp.run { client, app in
+            let provider = try await app.providerOrganisation()
+            let admin = try await app.signedIn(client, as: .admin)
+            let form = try await admin.get("/admin/users/new")
+            #expect(form.text.contains("value=\"survey_coordinator\""))
+            #expect(form.text.contains("Provider survey coordinator"))
+            let noProvider = try await admin.post(
+                "/admin/users/new",
+                [("display-name", "C"), ("email", "c@example.gov.uk"), ("role", "survey_coordinator"), ("organisation", "")]
+            )
+            #expect(noProvider.status == .badRequest)
+            #expect(noProvider.text.contains("Select the provider the provider survey coordinator works for"))
+            #expect(try await app.accounts.store.users().allSatisfy { $0.email != "c@example.gov.uk" })
+            let added = try await admin.post(
+                "/admin/users/new",
+                [("display-name", "C"), ("email", "c@example.gov.uk"), ("role", "survey_coordinator"), ("organisation", String(provider))]
+            )
+            #expect(added.status == .ok)
+            let user = try #require(try await app.accounts.store.users().first { $0.email == "c@example.gov.uk" })
+            #expect(user.role == .surveyCoordinator)
+            #expect(user.organisationID == provider)
+            #expect(user.maySeeWork(of: provider))
+            #expect(!user.maySeeWork(of: provider + 1_000))
+            // The generated organisation kind makes the database refuse a coordinator in the inspectorate, and an
+            // inspector in a provider.
+            let inspectorate = try await app.accounts.store.inspectorateID()
+            await #expect(throws: PostgresError.self) {
+                try await app.db.execute("UPDATE staff_user SET organisation_id = \(inspectorate) WHERE email = 'c@example.gov.uk'")
+            }
+            await #expect(throws: PostgresError.self) {
+                try await app.db.execute("UPDATE staff_user SET role = 'inspector' WHERE email = 'c@example.gov.uk'")
+            }
+            await #expect(throws: PostgresError.self) {
+                try await app.db.execute("UPDATE staff_user SET role = 'surveyor' WHERE email = 'c@example.gov.uk'")
+            }
+        }
+    }
+
     @Test("a duplicate email is refused with a message on the field")
     func duplicateEmail() async throws {
         try await TestApp.run { client, app in

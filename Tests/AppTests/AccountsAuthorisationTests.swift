@@ -21,7 +21,9 @@ struct AccountsAuthorisationTests {
             // Real objects behind every parameter: the inspection (with the inspector assigned and the VLO's provider
             // inspected), a meeting, a link, a user and an upload job, so an allowed role reaches the handler.
             let world = try await ProbeWorld.make(client, app)
-            let browsers: [Role: StaffBrowser] = [.admin: world.admin, .inspector: world.inspector, .vlo: world.vlo]
+            let browsers: [Role: StaffBrowser] = [
+                .admin: world.admin, .inspector: world.inspector, .vlo: world.vlo, .surveyCoordinator: world.coordinator,
+            ]
             #expect(Set(browsers.keys) == Set(Role.allCases), "a browser for every role")
             for route in routes {
                 let uri = world.path(route)
@@ -63,7 +65,7 @@ struct AccountsAuthorisationTests {
 
     @Test("the matrix: only administrators manage users and organisations and read the audit log; only VLOs issue links")
     func matrixDeclaration() {
-        #expect(Role.admin.permissions == Set(Permission.allCases).subtracting([.issueLinks]))
+        #expect(Role.admin.permissions == Set(Permission.allCases).subtracting([.issueLinks, .issueSurveyCodes]))
         #expect(
             Role.inspector.permissions == [
                 .useStaffPages, .manageInspections, .enterPaperReturns, .importSurvey, .recordSentencerMeetings, .viewReport, .publishReport,
@@ -71,6 +73,8 @@ struct AccountsAuthorisationTests {
             ]
         )
         #expect(Role.vlo.permissions == [.useStaffPages, .issueLinks])
+        #expect(Role.surveyCoordinator.permissions == [.useStaffPages, .issueSurveyCodes])
+        #expect(Role.surveyCoordinator.organisationKind == .provider)
     }
 
     @Test("a staff POST without a CSRF token, or with another session's token, gets 403 and changes nothing")

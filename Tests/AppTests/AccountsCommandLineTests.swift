@@ -82,6 +82,33 @@ struct AccountsCommandLineTests {
         }
     }
 
+    @Test("a survey coordinator, like a VLO, needs the code of an existing provider")
+    func surveyCoordinatorProvider() async throws {
+        try await TestApp.run { _, app in
+            let commands = AccountsCommandLine(accounts: app.accounts)
+            let provider = try await app.providerOrganisation()
+            await #expect(throws: AccountsCommandLine.Failure.self) {
+                try await commands.createUser(
+                    email: "c@example.gov.uk",
+                    displayName: "C",
+                    role: .surveyCoordinator,
+                    providerCode: nil,
+                    password: TestApp.password
+                )
+            }
+            let id = try await commands.createUser(
+                email: "c@example.gov.uk",
+                displayName: "C",
+                role: .surveyCoordinator,
+                providerCode: "NPS-WALES",
+                password: TestApp.password
+            )
+            let user = try await app.accounts.store.user(id: id)
+            #expect(user?.organisationID == provider)
+            #expect(user?.role == .surveyCoordinator)
+        }
+    }
+
     @Test("user set-password and user disable end the user's sessions")
     func setPasswordAndDisable() async throws {
         try await TestApp.run { client, app in

@@ -128,6 +128,7 @@ struct FuzzTests {
                     ])
                 ),
                 (world.vlo, "/links/\(f.inspectionID)", [("count", "1"), ("reference", "fuzz"), ("language", "en")]),
+                (world.coordinator, "/survey-codes/\(f.inspectionID)", [("count", "1"), ("language", "en")]),
                 (world.inspector, "\(inspection)/sentencer-meetings/new", SentencerWorld.meetingFields()),
                 (
                     world.inspector, "\(inspection)/paper",
@@ -196,14 +197,34 @@ struct FuzzTests {
         }
     }
 
-    @Test("every victim form POST survives malformed bodies: start, each question page, check and submit, withdrawal")
-    func victimForms() async throws {
+    @Test(
+        "every questionnaire form POST survives malformed bodies: start, each question page, check and submit, withdrawal",
+        arguments: [InvitationAccess.victimFormID, InvitationAccess.serviceUserFormID]
+    )
+    func victimForms(formID: String) async throws {
         try await TestApp.run { client, app in
             let fixtures = try await Fixtures.make(app.db)
-            let links = try await fixtures.issue(app, count: 2)
-            let form = try #require(app.dependencies.forms.current(id: VictimRoutes.formID))
+            let form = try #require(app.dependencies.forms.current(id: formID))
             var victim = VictimBrowser(client)
-            try await victim.begin(links[0].token)
+            // Two invitations: one to answer, one whose start page is fuzzed.
+            let starts: [String]
+            if formID == InvitationAccess.victimFormID {
+                let links = try await fixtures.issue(app, count: 2)
+                try await victim.begin(links[0].token)
+                starts = ["/q/\(links[1].token)", "/start"]
+            } else {
+                let codes = try await SurveyCodeStore(database: app.db, secrets: testLinkSecrets).issue(
+                    inspectionID: fixtures.inspectionID,
+                    providerID: fixtures.providerA,
+                    issuedBy: nil,
+                    count: 2,
+                    language: "both",
+                    now: app.clock.now
+                ).codes
+                try await victim.post("/p/\(codes[0])", [], withCSRF: false)
+                try await victim.follow("/questionnaire")
+                starts = ["/p/\(codes[1])"]
+            }
             var counts: [String: Int] = [:]
             func send(_ uri: String, _ body: [UInt8]) async throws -> (HTTPResponse.Status, String) {
                 var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
@@ -231,7 +252,7 @@ struct FuzzTests {
                     counts[uri, default: 0] += 1
                 }
             }
-            for uri in ["/questionnaire/submit", "/questionnaire/withdraw", "/q/\(links[1].token)", "/start"] {
+            for uri in ["/questionnaire/submit", "/questionnaire/withdraw"] + starts {
                 counts[uri] = try await Self.fuzz(
                     "victim \(uri)",
                     uri,
@@ -241,7 +262,7 @@ struct FuzzTests {
                     app: app,
                     send: { try await send(uri, $0) },
                     // Starting from a link records that it was started (not an answer); a refusal there is checked below.
-                    refusalChangesNothing: !uri.hasPrefix("/q/")
+                    refusalChangesNothing: !uri.hasPrefix("/q/") && !uri.hasPrefix("/p/")
                 )
                 app.clock.advance(by: 16 * 60)  // a fresh rate-limit window
             }

@@ -262,7 +262,7 @@ struct InjectionProbeTests {
 
             // Every page and export every role can open.
             for route in app.dependencies.staffRoutes.all where route.method == .get {
-                for browser in [world.admin, world.inspector, world.vlo] {
+                for browser in [world.admin, world.inspector, world.vlo, world.coordinator] {
                     let uri = world.path(route)
                     let response = try await browser.get(uri)
                     if response.status == .ok { record("GET \(uri)", response) }

@@ -10,8 +10,9 @@ import Testing
 @testable import Web
 
 extension TestApp {
-    /// A browser signed in as a VLO of `provider` (its organisation is created on first use).
-    func vlo(_ client: any TestClientProtocol, provider: Int, email: String) async throws -> StaffBrowser {
+    /// A browser signed in as a VLO (or another provider role: a survey coordinator) of `provider` (its organisation is
+    /// created on first use).
+    func vlo(_ client: any TestClientProtocol, provider: Int, email: String, role: Role = .vlo) async throws -> StaffBrowser {
         let existing = try await db.query("SELECT id FROM organisation WHERE provider_id = \(provider)")
         let organisation: Int64 =
             if let row = existing.first {
@@ -23,8 +24,8 @@ extension TestApp {
             }
         let new = AccountStore.NewUser(
             email: email,
-            displayName: "VLO \(email)",
-            role: .vlo,
+            displayName: "\(role == .vlo ? "VLO" : "Coordinator") \(email)",
+            role: role,
             organisationID: organisation,
             passwordHash: try await accounts.hasher.hash(Self.password),
             mustChangePassword: false

@@ -170,6 +170,8 @@ struct ProbeWorld {
     let admin: StaffBrowser
     let inspector: StaffBrowser
     let vlo: StaffBrowser
+    /// A provider survey coordinator of the same provider as the VLO.
+    let coordinator: StaffBrowser
     /// The assigned (lead) inspector's id.
     let inspectorID: Int
     let userID: StaffUser.ID
@@ -192,6 +194,12 @@ struct ProbeWorld {
         let meeting = try await sentencers.startMeeting(inspector)
         let admin = try await app.signedIn(client, as: .admin)
         let vlo = try await app.vlo(client, provider: sentencers.fixtures.providerA, email: "vlo@example.gov.uk")
+        let coordinator = try await app.vlo(
+            client,
+            provider: sentencers.fixtures.providerA,
+            email: "coordinator@example.gov.uk",
+            role: .surveyCoordinator
+        )
         let user = try await app.createUser("target@example.gov.uk", role: .inspector, name: "Target Person")
         let link = try #require(try await sentencers.fixtures.issue(app, count: 2).first)
         // An upload job (queued: the job service does not run under the router test client).
@@ -249,6 +257,7 @@ struct ProbeWorld {
             admin: admin,
             inspector: inspector,
             vlo: vlo,
+            coordinator: coordinator,
             inspectorID: inspectorID,
             userID: user,
             meetingID: meeting,
@@ -284,6 +293,7 @@ struct ProbeWorld {
     func browser(for route: StaffRouteInfo) -> StaffBrowser {
         switch route.permission {
         case .issueLinks: vlo
+        case .issueSurveyCodes: coordinator
         case .manageUsers, .manageOrganisations, .viewAuditLog, .manageProgrammes: admin
         default: inspector
         }

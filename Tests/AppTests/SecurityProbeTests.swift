@@ -13,7 +13,8 @@ import Web
 struct SecurityProbeTests {
     /// Routes anyone may use: the home page, health, the victim's journey and signing in.
     static let publicRoutes: Set<String> = [
-        "GET /", "GET /healthz", "GET /q/:token", "POST /q/:token", "GET /start", "POST /start", "GET /questionnaire",
+        "GET /", "GET /healthz", "GET /q/:token", "POST /q/:token", "GET /p/:code", "POST /p/:code", "GET /start", "POST /start",
+        "GET /questionnaire",
         "GET /questionnaire/page/:page", "POST /questionnaire/page/:page", "GET /questionnaire/check", "POST /questionnaire/submit",
         "GET /questionnaire/done", "GET /questionnaire/withdraw", "POST /questionnaire/withdraw", "POST /questionnaire/withdraw-code",
         "GET /questionnaire/language/:language",

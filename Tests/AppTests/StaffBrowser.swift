@@ -97,10 +97,10 @@ final class StaffBrowser: @unchecked Sendable {
 extension TestApp {
     static let password = "a long enough test password"
 
-    /// Creates an active user with `role` (VLOs in a new provider) and password `TestApp.password`; returns their id.
+    /// Creates an active user with `role` (provider staff in a new provider) and password `TestApp.password`; returns their id.
     @discardableResult
     func createUser(_ email: String, role: Role, name: String = "Test User", mustChange: Bool = false) async throws -> StaffUser.ID {
-        let organisationID = role == .vlo ? try await providerOrganisation() : try await accounts.store.inspectorateID()
+        let organisationID = role.organisationKind == .provider ? try await providerOrganisation() : try await accounts.store.inspectorateID()
         let new = AccountStore.NewUser(
             email: email,
             displayName: name,

@@ -41,6 +41,26 @@ struct VictimQuestionnaireTests {
         }
     }
 
+    /// Posts the check page's submit `times` times at once from copies of `ready` (one session); returns where each
+    /// was sent.
+    static func submitConcurrently(_ ready: VictimBrowser, times: Int) async throws -> [String?] {
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<times {
+                group.addTask {
+                    var copy = ready
+                    var page = try await copy.post("/questionnaire/submit", [])
+                    // Beyond MAX_CONCURRENT_REQUESTS a post is shed with 503 "please try again": the person
+                    // presses the button again.
+                    for _ in 0..<200 where page.status == .serviceUnavailable {
+                        page = try await copy.post("/questionnaire/submit", [])
+                    }
+                    return page.location
+                }
+            }
+            return try await group.reduce(into: [String?]()) { $0.append($1) }
+        }
+    }
+
     @Test("opening a link with GET spends nothing: the start page shows again and the link still works")
     func getSpendsNothing() async throws {
         try await TestApp.run { client, app in
@@ -79,7 +99,7 @@ struct VictimQuestionnaireTests {
             let sealed = try await app.db.query("SELECT * FROM sealed_response")
             #expect(sealed.count == 1)
             let box = try #require(sealed.first)
-            #expect(box.columns.names.sorted() == ["id", "inspection_id", "invitation_id", "provider_id", "sealed"])
+            #expect(box.columns.names.sorted() == ["form_id", "id", "inspection_id", "invitation_id", "provider_id", "sealed"])
             let bytes = try box.decode("sealed", as: PostgresBytes.self).bytes
             #expect(bytes.count == 16_384)
             #expect(!String(decoding: bytes, as: UTF8.self).contains("garedig"))
@@ -118,21 +138,7 @@ struct VictimQuestionnaireTests {
             var browser = VictimBrowser(client)
             try await Self.complete(&browser, token: link.token)
             let ready = browser
-            let locations = try await withThrowingTaskGroup(of: String?.self) { group in
-                for _ in 0..<50 {
-                    group.addTask {
-                        var copy = ready
-                        var page = try await copy.post("/questionnaire/submit", [])
-                        // Beyond MAX_CONCURRENT_REQUESTS a post is shed with 503 "please try again": the person
-                        // presses the button again.
-                        for _ in 0..<200 where page.status == .serviceUnavailable {
-                            page = try await copy.post("/questionnaire/submit", [])
-                        }
-                        return page.location
-                    }
-                }
-                return try await group.reduce(into: [String?]()) { $0.append($1) }
-            }
+            let locations = try await Self.submitConcurrently(ready, times: 50)
             #expect(locations.allSatisfy { $0 == "/questionnaire/done" })
             #expect(try await app.db.query("SELECT count(*) AS n FROM sealed_response")[0].decode("n", as: Int.self) == 1)
             // Refresh and back-button resubmits see the confirmation too.

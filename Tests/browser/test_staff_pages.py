@@ -1,4 +1,5 @@
-"""Every staff page (issue 23 item 7) in a real browser: for an administrator, an assigned inspector and a VLO, every
+"""Every staff page (issue 23 item 7) in a real browser: for an administrator, an assigned inspector, a VLO and a
+provider survey coordinator (issue 21), every
 page reachable by following links from the staff home is WCAG 2.2 AA clean (axe-core) at 1280 and at 320 px, and
 none scrolls sideways at 320 px. The pages are found by crawling, so a new page is checked without a new test."""
 import re
@@ -12,7 +13,7 @@ from test_sentencer_meetings import psql
 from test_staff_accounts import sign_in
 
 # Links not to follow: downloads, signing out, the victims' side, and pages that act on a GET-free form's target.
-SKIP = re.compile(r"(\.csv|\.json|/sign-out|/q/|/questionnaire|/letters|/problems\.csv)(\?|$)")
+SKIP = re.compile(r"(\.csv|\.json|/sign-out|/q/|/p/|/questionnaire|/letters|/problems\.csv)(\?|$)")
 
 
 def cli(*args, stdin=None):
@@ -72,7 +73,9 @@ def test_every_staff_page_of_every_role_meets_wcag_22_aa_at_1280_and_320_px(brow
     inspector = user("inspector")
     psql(f"INSERT INTO inspection_inspector (inspection_id, user_id, is_lead) SELECT {inspection}, id, false FROM staff_user WHERE email = '{inspector}'")
     vlo = user("vlo", provider="DEMO-NPS")
-    for role, email, least in (("admin", admin, 12), ("inspector", inspector, 8), ("vlo", vlo, 3)):
+    coordinator = user("survey_coordinator", provider="DEMO-NPS")
+    roles = (("admin", admin, 12), ("inspector", inspector, 8), ("vlo", vlo, 3), ("survey_coordinator", coordinator, 3))
+    for role, email, least in roles:
         for width in (1280, 320):
             checked, problems = crawl(browser, base_url, email, width)
             assert problems == [], f"{role}: {problems}"

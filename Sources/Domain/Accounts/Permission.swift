@@ -29,6 +29,9 @@ public enum Permission: String, CaseIterable, Sendable {
     case viewProgrammes
     /// Create and change programmes, add and remove their inspections, freeze programme reports (administrators).
     case manageProgrammes
+    /// Issue batches of single-use codes for the online survey of people on probation for one's own provider, and
+    /// follow how many were opened and answered (provider survey coordinators).
+    case issueSurveyCodes
 }
 
 /// A staff role. Victims, sentencers and people on probation never have accounts.
@@ -36,6 +39,8 @@ public enum Role: String, CaseIterable, Sendable {
     case admin
     case inspector
     case vlo
+    /// A provider's staff member who issues codes for the survey of people on probation (issue 21).
+    case surveyCoordinator = "survey_coordinator"
 
     /// The authorisation matrix: every permission each role has.
     public var permissions: Set<Permission> {
@@ -51,14 +56,21 @@ public enum Role: String, CaseIterable, Sendable {
                 .viewProgrammes,
             ]
         case .vlo: [.useStaffPages, .issueLinks]
+        case .surveyCoordinator: [.useStaffPages, .issueSurveyCodes]
         }
     }
 
     /// Whether this role has `permission`.
     public func allows(_ permission: Permission) -> Bool { permissions.contains(permission) }
 
-    /// The kind of organisation people in this role belong to: VLOs to a provider, everyone else to the inspectorate.
-    public var organisationKind: OrganisationKind { self == .vlo ? .provider : .inspectorate }
+    /// The kind of organisation people in this role belong to: VLOs and survey coordinators to a provider, everyone
+    /// else to the inspectorate (the database's generated `staff_user.organisation_kind` says the same).
+    public var organisationKind: OrganisationKind {
+        switch self {
+        case .vlo, .surveyCoordinator: .provider
+        case .admin, .inspector: .inspectorate
+        }
+    }
 
     /// The name shown on pages.
     public var label: String {
@@ -66,6 +78,7 @@ public enum Role: String, CaseIterable, Sendable {
         case .admin: "Administrator"
         case .inspector: "Inspector"
         case .vlo: "Victim Liaison Officer"
+        case .surveyCoordinator: "Provider survey coordinator"
         }
     }
 }

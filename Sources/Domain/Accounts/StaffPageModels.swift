@@ -10,6 +10,7 @@ package struct StaffChrome: Sendable {
     let canViewAuditLog: Bool
     let canManageInspections: Bool
     let canIssueLinks: Bool
+    let canIssueSurveyCodes: Bool
     let canImportSurvey: Bool
     let canViewProgrammes: Bool
 
@@ -22,6 +23,7 @@ package struct StaffChrome: Sendable {
         canViewAuditLog = session.user.can(.viewAuditLog)
         canManageInspections = session.user.can(.manageInspections)
         canIssueLinks = session.user.can(.issueLinks)
+        canIssueSurveyCodes = session.user.can(.issueSurveyCodes)
         canImportSurvey = session.user.can(.importSurvey)
         canViewProgrammes = session.user.can(.viewProgrammes)
     }

@@ -36,10 +36,11 @@ public struct StaffUser: Sendable, Equatable {
     /// Whether this person's role has `permission`. Disabled accounts have none.
     public func can(_ permission: Permission) -> Bool { active && role.allows(permission) }
 
-    /// Whether this person may see work belonging to `organisation`: VLOs only their own provider's, inspectors and
-    /// administrators any (inspectors are further limited to their assigned inspections by the inspections feature).
+    /// Whether this person may see work belonging to `organisation`: provider staff (VLOs, survey coordinators) only
+    /// their own provider's, inspectors and administrators any (inspectors are further limited to their assigned
+    /// inspections by the inspections feature).
     public func maySeeWork(of organisation: Organisation.ID) -> Bool {
-        active && (role != .vlo || organisationID == organisation)
+        active && (role.organisationKind != .provider || organisationID == organisation)
     }
 }
 

@@ -98,8 +98,8 @@ public struct BallotBox: Sendable {
     ) async throws {
         try await connection.execute(
             """
-            INSERT INTO sealed_response (inspection_id, provider_id, invitation_id, sealed)
-            VALUES (\(inspectionID), \(providerID), \(invitationID), \(PostgresBytes(try seal(payload))))
+            INSERT INTO sealed_response (inspection_id, provider_id, form_id, invitation_id, sealed)
+            VALUES (\(inspectionID), \(providerID), \(payload.formID), \(invitationID), \(PostgresBytes(try seal(payload))))
             """
         )
     }
@@ -141,21 +141,22 @@ public struct BallotBox: Sendable {
     ) async throws -> ReleaseOutcome {
         let groups = try await database.query(
             """
-            SELECT s.inspection_id, s.provider_id, count(*) AS n, bool_or(n.victim_window_closes_on < \(today)) AS closed
+            SELECT s.inspection_id, s.provider_id, s.form_id, count(*) AS n, bool_or(n.victim_window_closes_on < \(today)) AS closed
             FROM sealed_response s JOIN inspection n ON n.id = s.inspection_id
-            GROUP BY s.inspection_id, s.provider_id
-            ORDER BY s.inspection_id, s.provider_id
+            GROUP BY s.inspection_id, s.provider_id, s.form_id
+            ORDER BY s.inspection_id, s.provider_id, s.form_id
             """
         )
         var outcome = ReleaseOutcome()
         for group in groups {
             let inspection = try group.decode("inspection_id", as: Int.self)
             let provider = try group.decode("provider_id", as: Int.self)
+            let form = try group.decode("form_id", as: String.self)
             let closed = try group.decode("closed", as: Bool.self)
             let waiting = try group.decode("n", as: Int.self)
             guard closed || waiting >= Self.batchSize else { continue }
             do {
-                if let count = try await releaseGroup(inspection, provider, closed: closed, afterDelete: afterDelete) {
+                if let count = try await releaseGroup(inspection, provider, form, closed: closed, afterDelete: afterDelete) {
                     outcome.batches.append(.init(inspectionID: inspection, providerID: provider, count: count))
                 } else {
                     outcome.skipped += 1
@@ -205,10 +206,12 @@ public struct BallotBox: Sendable {
         }
     }
 
-    /// One group in one transaction; nil when another instance holds its lock.
+    /// One group (an inspection, a provider and a form: victims' and people on probation's answers are released
+    /// apart) in one transaction; nil when another instance holds its lock.
     private func releaseGroup(
         _ inspection: Int,
         _ provider: Int,
+        _ form: String,
         closed: Bool,
         afterDelete: @Sendable (Int) async throws -> Void
     ) async throws -> Int? {
@@ -216,12 +219,15 @@ public struct BallotBox: Sendable {
             let locked = try await connection.query(
                 """
                 SELECT pg_try_advisory_xact_lock(\(Self.lockClass)::int4,
-                       hashtext(current_schema() || ':' || \(inspection)::text || ':' || \(provider)::text)) AS locked
+                       hashtext(current_schema() || ':' || \(inspection)::text || ':' || \(provider)::text || ':' || \(form))) AS locked
                 """
             )
             guard try locked[0].decode("locked", as: Bool.self) else { return nil }
             let taken = try await connection.query(
-                "DELETE FROM sealed_response WHERE inspection_id = \(inspection) AND provider_id = \(provider) RETURNING sealed"
+                """
+                DELETE FROM sealed_response WHERE inspection_id = \(inspection) AND provider_id = \(provider) AND form_id = \(form)
+                RETURNING sealed
+                """
             )
             guard !taken.isEmpty else { return 0 }
             guard closed || taken.count >= Self.batchSize else { throw TooFew() }

@@ -99,13 +99,13 @@ extension InvitationStore {
         let rows = try await database.query(
             """
             WITH link AS (
-                SELECT i.id, i.inspection_id, i.provider_id, i.status, n.victim_window_closes_on
+                SELECT i.id, i.inspection_id, i.provider_id, i.form_id, i.status, n.victim_window_closes_on
                 FROM invitation i JOIN inspection n ON n.id = i.inspection_id
                 WHERE i.id = \(id) FOR UPDATE OF i
             ), deposited AS (
-                INSERT INTO sealed_response (inspection_id, provider_id, invitation_id, sealed)
-                SELECT inspection_id, provider_id, id, \(PostgresBytes(try ballotBox.seal(payload))) FROM link
-                WHERE status = ANY(\(InvitationAccess.Status.unused)) AND victim_window_closes_on >= \(today)
+                INSERT INTO sealed_response (inspection_id, provider_id, form_id, invitation_id, sealed)
+                SELECT inspection_id, provider_id, form_id, id, \(PostgresBytes(try ballotBox.seal(payload))) FROM link
+                WHERE status = ANY(\(InvitationAccess.Status.unused)) AND victim_window_closes_on >= \(today) AND form_id = \(form.id)
                 RETURNING invitation_id
             ), spent AS (
                 UPDATE invitation SET status = 'submitted', submitted_at = \(now), submitted_language = \(language.rawValue)

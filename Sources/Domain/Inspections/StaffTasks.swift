@@ -50,6 +50,9 @@ package struct StaffTasks: Sendable {
                 groups.append(try await inspectorGroup(inspection, mayPublish: true, today: today))
             }
             return groups.filter { !$0.items.isEmpty }
+        case .surveyCoordinator:
+            // Their work is on the survey codes page, reached from the navigation; nothing here waits on them.
+            return []
         }
     }
 
@@ -75,7 +78,7 @@ package struct StaffTasks: Sendable {
               (SELECT count(*) FROM victim_free_text_review v JOIN victim_response r ON r.id = v.response_id
                WHERE r.inspection_id = \(inspection.id) AND v.safeguarding) AS flagged,
               (SELECT count(*) FROM sentencer_meeting WHERE inspection_id = \(inspection.id) AND status = 'draft') AS drafts,
-              (SELECT count(*) FROM victim_response WHERE inspection_id = \(inspection.id)) AS responses
+              (SELECT count(*) FROM victim_response WHERE inspection_id = \(inspection.id) AND form_id = \(InvitationAccess.victimFormID)) AS responses
             """
         )[0]
         let unreviewed = try row.decode("unreviewed", as: Int.self)
@@ -136,7 +139,7 @@ package struct StaffTasks: Sendable {
             """
             SELECT count(*) AS issued, count(*) FILTER (WHERE status = 'submitted') AS submitted,
                    count(*) FILTER (WHERE status IN ('issued', 'opened', 'in_progress')) AS waiting
-            FROM invitation WHERE inspection_id = \(inspection.id) AND provider_id = \(provider)
+            FROM invitation WHERE inspection_id = \(inspection.id) AND provider_id = \(provider) AND form_id = \(InvitationAccess.victimFormID)
             """
         )[0]
         let issued = try row.decode("issued", as: Int.self)

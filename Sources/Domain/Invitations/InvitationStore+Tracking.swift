@@ -29,14 +29,15 @@ public struct ProviderLinkSummary: Sendable, Hashable {
 }
 
 extension InvitationStore {
-    /// The links of one provider for one inspection, newest first, with the status as of `today`.
+    /// The victim links of one provider for one inspection, newest first, with the status as of `today` (codes for
+    /// people on probation are the survey coordinator's, and never shown to a VLO).
     public func links(inspectionID: Int, providerID: Int, today: LocalDate) async throws -> [TrackedLink] {
         try await database.query(
             """
             SELECT i.id, i.reference, i.language, i.status, i.issued_at, i.issued_by, n.victim_window_closes_on,
                    greatest(i.issued_at, i.opened_at, i.started_at, i.submitted_at, i.withdrawn_at, i.expired_at, i.revoked_at) AS changed_at
             FROM invitation i JOIN inspection n ON n.id = i.inspection_id
-            WHERE i.inspection_id = \(inspectionID) AND i.provider_id = \(providerID)
+            WHERE i.inspection_id = \(inspectionID) AND i.provider_id = \(providerID) AND i.form_id = \(InvitationAccess.victimFormID)
             ORDER BY i.issued_at DESC, i.id DESC
             """
         ).map { row in
@@ -55,7 +56,8 @@ extension InvitationStore {
         }
     }
 
-    /// Counts by status per provider of an inspection (every provider inspected, including those with no links).
+    /// Counts of victim links by status per provider of an inspection (every provider inspected, including those with
+    /// no links).
     public func summary(inspectionID: Int, today: LocalDate) async throws -> [ProviderLinkSummary] {
         let rows = try await database.query(
             """
@@ -67,7 +69,7 @@ extension InvitationStore {
             FROM inspection_provider ip
             JOIN inspection n ON n.id = ip.inspection_id
             JOIN provider p ON p.id = ip.provider_id
-            LEFT JOIN invitation i ON i.inspection_id = ip.inspection_id AND i.provider_id = p.id
+            LEFT JOIN invitation i ON i.inspection_id = ip.inspection_id AND i.provider_id = p.id AND i.form_id = \(InvitationAccess.victimFormID)
             WHERE ip.inspection_id = \(inspectionID)
             GROUP BY p.id, p.name, 3, ip.inspection_id
             ORDER BY p.name, p.id
@@ -100,7 +102,8 @@ extension InvitationStore {
             let revoked = try await connection.execute(
                 """
                 UPDATE invitation SET status = 'revoked', revoked_at = \(now)
-                WHERE id = \(id) AND provider_id = \(providerID) AND status IN ('issued', 'opened', 'in_progress', 'expired')
+                WHERE id = \(id) AND provider_id = \(providerID) AND form_id = \(InvitationAccess.victimFormID)
+                      AND status IN ('issued', 'opened', 'in_progress', 'expired')
                 """
             )
             if revoked == 1 {
@@ -115,7 +118,10 @@ extension InvitationStore {
     public func issueDetails(_ id: Int, providerID: Int) async throws -> (inspectionID: Int, reference: String?, language: String)? {
         guard
             let row = try await database.query(
-                "SELECT inspection_id, reference, language FROM invitation WHERE id = \(id) AND provider_id = \(providerID)"
+                """
+                SELECT inspection_id, reference, language FROM invitation
+                WHERE id = \(id) AND provider_id = \(providerID) AND form_id = \(InvitationAccess.victimFormID)
+                """
             ).first
         else { return nil }
         return (try row.decode("inspection_id"), try row.decode("reference"), try row.decode("language"))

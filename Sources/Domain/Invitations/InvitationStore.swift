@@ -11,6 +11,14 @@ public struct InvitationAccess: Sendable, Hashable {
     public let status: Status
     public let windowOpensOn: LocalDate
     public let windowClosesOn: LocalDate
+    /// The questionnaire this invitation opens: `victim-questionnaire` for a VLO's link,
+    /// `service-user-questionnaire` for a code a provider's survey coordinator sent to a person on probation.
+    public var formID: String = InvitationAccess.victimFormID
+
+    /// The victim questionnaire's form id.
+    public static let victimFormID = "victim-questionnaire"
+    /// The questionnaire for people on probation (issue 21).
+    public static let serviceUserFormID = "service-user-questionnaire"
 
     public enum Status: String, Sendable, CaseIterable {
         case issued, opened
@@ -100,7 +108,7 @@ public struct InvitationStore: Sendable {
 
     private func find(where condition: PostgresQuery) async throws -> InvitationAccess? {
         var query: PostgresQuery = """
-            SELECT i.id, i.inspection_id, i.provider_id, i.language, i.status,
+            SELECT i.id, i.inspection_id, i.provider_id, i.language, i.status, i.form_id,
                    n.victim_window_opens_on, n.victim_window_closes_on
             FROM invitation i JOIN inspection n ON n.id = i.inspection_id
             WHERE
@@ -140,7 +148,7 @@ public struct InvitationStore: Sendable {
 
 extension InvitationAccess {
     /// Reads the columns `InvitationStore.find` selects: `id`, `inspection_id`, `provider_id`, `language`, `status`,
-    /// `victim_window_opens_on` and `victim_window_closes_on`.
+    /// `form_id`, `victim_window_opens_on` and `victim_window_closes_on`.
     init(row: PostgresRow) throws {
         self.init(
             id: try row.decode("id"),
@@ -149,7 +157,8 @@ extension InvitationAccess {
             language: try row.decode("language"),
             status: InvitationAccess.Status(rawValue: try row.decode("status")) ?? .revoked,
             windowOpensOn: try row.decode("victim_window_opens_on"),
-            windowClosesOn: try row.decode("victim_window_closes_on")
+            windowClosesOn: try row.decode("victim_window_closes_on"),
+            formID: try row.decode("form_id")
         )
     }
 }

@@ -106,10 +106,11 @@ public struct ReportStore: Sendable {
                    count(i.started_at) FILTER (WHERE i.status <> 'revoked') AS started,
                    count(i.submitted_at) AS submitted,
                    count(i.withdrawn_at) AS withdrawn,
-                   (SELECT count(*) FROM victim_response r WHERE r.inspection_id = ip.inspection_id AND r.provider_id = p.id) AS responses
+                   (SELECT count(*) FROM victim_response r
+                    WHERE r.inspection_id = ip.inspection_id AND r.provider_id = p.id AND r.form_id = \(InvitationAccess.victimFormID)) AS responses
             FROM inspection_provider ip
             JOIN provider p ON p.id = ip.provider_id
-            LEFT JOIN invitation i ON i.inspection_id = ip.inspection_id AND i.provider_id = ip.provider_id
+            LEFT JOIN invitation i ON i.inspection_id = ip.inspection_id AND i.provider_id = ip.provider_id AND i.form_id = \(InvitationAccess.victimFormID)
             WHERE ip.inspection_id = \(inspectionID)
             GROUP BY ip.inspection_id, p.id, p.name
             ORDER BY p.name, p.id

@@ -55,7 +55,8 @@ public struct VictimSessionStore: Sendable {
                 RETURNING invitation_id, secret_sealed, csrf_token, language AS session_language
             )
             SELECT s.invitation_id, s.secret_sealed, s.csrf_token, s.session_language,
-                   i.id, i.inspection_id, i.provider_id, i.language, i.status, n.victim_window_opens_on, n.victim_window_closes_on
+                   i.id, i.inspection_id, i.provider_id, i.language, i.status, i.form_id, n.victim_window_opens_on,
+                   n.victim_window_closes_on
             FROM s LEFT JOIN invitation i ON i.id = s.invitation_id LEFT JOIN inspection n ON n.id = i.inspection_id
             """
         )

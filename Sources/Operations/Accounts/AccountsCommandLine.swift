@@ -40,7 +40,8 @@ public struct AccountsCommandLine: Sendable {
         accounts.passwordPolicy.problem(with: password, email: email)
     }
 
-    /// Creates a user. VLOs need `providerCode`, the code of their provider; others belong to the inspectorate.
+    /// Creates a user. Provider staff (VLOs, survey coordinators) need `providerCode`, the code of their provider;
+    /// others belong to the inspectorate.
     public func createUser(email: String, displayName: String, role: Role, providerCode: String?, password: String) async throws -> StaffUser.ID {
         var errors = FieldErrors()
         checkEmail(AccountStore.normalise(email), field: "email", errors: &errors)
@@ -48,16 +49,16 @@ public struct AccountsCommandLine: Sendable {
         if let message = errors.items.first?.message { throw Failure(description: message) }
         if let problem = passwordProblem(password, email: email) { throw Failure(description: problem) }
         let organisationID: Organisation.ID
-        switch (role, providerCode) {
-        case (.vlo, let code?):
+        switch (role.organisationKind, providerCode) {
+        case (.provider, let code?):
             guard let organisation = try await accounts.store.organisations().first(where: { $0.providerCode == code }) else {
                 throw Failure(description: "there is no provider with code \(code)")
             }
             organisationID = organisation.id
-        case (.vlo, nil):
-            throw Failure(description: "a VLO needs --provider, the code of the provider they work for")
+        case (.provider, nil):
+            throw Failure(description: "a \(role.label) needs --provider, the code of the provider they work for")
         case (_, .some):
-            throw Failure(description: "only VLOs belong to a provider; leave out --provider")
+            throw Failure(description: "only VLOs and provider survey coordinators belong to a provider; leave out --provider")
         case (_, nil):
             organisationID = try await accounts.store.inspectorateID()
         }

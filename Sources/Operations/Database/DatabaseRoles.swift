@@ -94,6 +94,9 @@ public enum DatabaseRoles {
         // Published figures kept for programme reports, and frozen programme reports: added, never changed (triggers too).
         "inspection_evidence": .appendOnly,
         "programme_snapshot": .appendOnly,
+        // Batches of codes for the survey of people on probation (issue 21): issued, never changed; each code is an
+        // invitation.
+        "survey_code_batch": [.select, .insert],
     ]
 
     /// Tables that exist only between a migration and the first start after it, and that the owner deals with.

@@ -13,11 +13,8 @@ public enum DemoData {
         language: String,
         logger: Logger
     ) async throws -> [IssuedLink] {
-        let environment = ProcessInfo.processInfo.environment
-        let secrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
-        return try await CommandDatabase.with(configuration, autoMigrate: true, logger: logger) { client in
-            let (inspection, provider) = try await demoInspection(client)
-            return try await InvitationStore(database: client, secrets: secrets).issue(
+        try await withDemoInspection(configuration, logger: logger) { client, secrets, inspection, provider in
+            try await InvitationStore(database: client, secrets: secrets).issue(
                 inspectionID: inspection,
                 providerID: provider,
                 issuedBy: nil,
@@ -26,6 +23,35 @@ public enum DemoData {
                 language: language,
                 now: Date()
             )
+        }
+    }
+
+    /// Codes for the survey of people on probation (issue 21) for the demonstration inspection, as a coordinator's
+    /// batch issues them: the codes only, 10 characters each.
+    public static func issueSurveyCodes(_ configuration: AppConfiguration, count: Int, language: String, logger: Logger) async throws -> [String] {
+        try await withDemoInspection(configuration, logger: logger) { client, secrets, inspection, provider in
+            try await SurveyCodeStore(database: client, secrets: secrets).issue(
+                inspectionID: inspection,
+                providerID: provider,
+                issuedBy: nil,
+                count: count,
+                language: language,
+                now: Date()
+            ).codes
+        }
+    }
+
+    /// Runs `body` with a client on the migrated database, the link secrets and the demonstration inspection.
+    private static func withDemoInspection<Result: Sendable>(
+        _ configuration: AppConfiguration,
+        logger: Logger,
+        _ body: (PostgresClient, LinkSecrets, Int, Int) async throws -> Result
+    ) async throws -> Result {
+        let environment = ProcessInfo.processInfo.environment
+        let secrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
+        return try await CommandDatabase.with(configuration, autoMigrate: true, logger: logger) { client in
+            let (inspection, provider) = try await demoInspection(client)
+            return try await body(client, secrets, inspection, provider)
         }
     }
 

@@ -181,7 +181,7 @@ struct AccountsRoutes: Sendable {
                 passwordChanged: request.uri.queryParameters["password-changed"] != nil,
                 tasks: tasks,
                 hasTasks: !tasks.isEmpty,
-                noTasks: session.user.role == .vlo
+                noTasks: session.user.role.organisationKind == .provider
                     ? "No inspection covering your organisation is under way."
                     : session.user.role == .inspector
                         ? "You are not assigned to an inspection that is under way. An administrator or lead inspector assigns inspectors."

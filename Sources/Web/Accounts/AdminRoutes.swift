@@ -134,7 +134,7 @@ struct AdminRoutes: Sendable {
             displayName: InputField(id: "display-name", label: "Full name", value: displayName, error: errors["display-name"], maxLength: 100),
             roles: Role.allCases.map { Choice(value: $0.rawValue, label: $0.label, checked: $0.rawValue == role) },
             roleError: errors["role"],
-            organisations: [Choice(value: "", label: "Not a VLO: HM Inspectorate of Probation", checked: organisation.isEmpty)]
+            organisations: [Choice(value: "", label: "Not a provider’s staff member: HM Inspectorate of Probation", checked: organisation.isEmpty)]
                 + providers.map { Choice(value: String($0.id), label: $0.name, checked: String($0.id) == organisation) },
             organisationError: errors["organisation"],
             errors: errors,
@@ -158,22 +158,23 @@ struct AdminRoutes: Sendable {
         )
     }
 
-    /// The role and organisation a user form asks for, checked; the organisation is the inspectorate unless a VLO.
+    /// The role and organisation a user form asks for, checked; the organisation is the inspectorate unless the role
+    /// belongs to a provider (a VLO or a provider survey coordinator).
     private func roleAndOrganisation(_ form: StaffForm, errors: inout FieldErrors) async throws -> (Role, Organisation.ID)? {
         guard let role = Role(rawValue: form.trimmed("role")) else {
             errors.add("role", "Select a role")
             return nil
         }
         let chosen = form.trimmed("organisation")
-        if role == .vlo {
+        if role.organisationKind == .provider {
             guard let id = Organisation.ID(chosen), let organisation = try await store.organisation(id: id), organisation.kind == .provider else {
-                errors.add("organisation", "Select the provider the Victim Liaison Officer works for")
+                errors.add("organisation", "Select the provider the \(role == .vlo ? role.label : role.label.lowercased()) works for")
                 return nil
             }
             return (role, organisation.id)
         }
         if !chosen.isEmpty {
-            errors.add("organisation", "Inspectors and administrators belong to the inspectorate: select ‘Not a VLO’")
+            errors.add("organisation", "Inspectors and administrators belong to the inspectorate: select ‘Not a provider’s staff member’")
             return nil
         }
         return (role, try await store.inspectorateID())
@@ -227,7 +228,7 @@ struct AdminRoutes: Sendable {
     }
 
     private func editUserPage(_ session: StaffSession, user: StaffUser, form: StaffForm?, errors: FieldErrors) async throws -> Response {
-        let organisation = user.role == .vlo ? String(user.organisationID) : ""
+        let organisation = user.role.organisationKind == .provider ? String(user.organisationID) : ""
         return try await userFormPage(
             session,
             title: "Change \(user.displayName)",

@@ -36,8 +36,25 @@ struct LinkRoutes: Sendable {
 
     /// The inspection in the path and the VLO's provider, when that provider is inspected by it.
     private func require(_ context: AppRequestContext, _ session: StaffSession) async throws -> (Inspection, Int) {
+        try await Self.providerInspection(dependencies, context, session)
+    }
+
+    /// The inspection in the path's `:inspection` and the signed-in provider staff member's provider, when that
+    /// provider is inspected by it (a VLO's links, a survey coordinator's codes): 403 otherwise, and nothing learnt.
+    static func providerInspection(
+        _ dependencies: AppDependencies,
+        _ context: AppRequestContext,
+        _ session: StaffSession
+    ) async throws
+        -> (Inspection, Int)
+    {
         let granted = try await InspectionAccess(database: dependencies.database).resolve(context, parameter: "inspection", session, .coversProvider)
         return (granted.inspection, granted.providerID ?? 0)
+    }
+
+    /// The language radios of an issuing form, `checked` chosen.
+    static func languageChoices(_ checked: String, order: [String] = ["en", "cy", "both"]) -> [Choice] {
+        order.map { Choice(value: $0, label: languageName($0), checked: $0 == checked) }
     }
 
     // MARK: List
@@ -50,7 +67,9 @@ struct LinkRoutes: Sendable {
     }
 
     struct ListPage: Sendable {
-        let title = "Questionnaire links"
+        let title: String
+        let intro: String
+        let base: String
         let staff: StaffChrome
         let csrfToken: String
         let rows: [InspectionRow]
@@ -58,6 +77,27 @@ struct LinkRoutes: Sendable {
     }
 
     private func listPage(_ session: StaffSession) async throws -> Response {
+        try await Self.coveringPage(
+            dependencies,
+            session,
+            title: "Questionnaire links",
+            base: "/links",
+            intro: "Choose one to issue questionnaire links and follow their progress."
+        )
+    }
+
+    /// The inspections covering the signed-in provider staff member's organisation, each linking to `base/ID`: the
+    /// VLO's links and the survey coordinator's codes start here.
+    static func coveringPage(
+        _ dependencies: AppDependencies,
+        _ session: StaffSession,
+        title: String,
+        base: String,
+        intro: String
+    ) async throws
+        -> Response
+    {
+        let inspections = InspectionStore(database: dependencies.database)
         guard let provider = try await inspections.providerID(ofOrganisation: session.user.organisationID) else {
             throw HTTPError(.forbidden, message: "Your account is not linked to a provider.")
         }
@@ -72,7 +112,15 @@ struct LinkRoutes: Sendable {
         }
         return dependencies.templates.page(
             "links/list",
-            ListPage(staff: StaffChrome(session), csrfToken: session.csrfToken, rows: rows, empty: rows.isEmpty)
+            ListPage(
+                title: title,
+                intro: intro,
+                base: base,
+                staff: StaffChrome(session),
+                csrfToken: session.csrfToken,
+                rows: rows,
+                empty: rows.isEmpty
+            )
         )
     }
 
@@ -146,9 +194,7 @@ struct LinkRoutes: Sendable {
                 error: errors["reference"],
                 maxLength: InvitationStore.maximumReferenceLength
             ),
-            languages: [("en", "English"), ("cy", "Welsh"), ("both", "English and Welsh")].map {
-                Choice(value: $0.0, label: $0.1, checked: $0.0 == language)
-            },
+            languages: Self.languageChoices(language),
             languageError: errors["language"],
             errors: errors,
             links: links.map { link in

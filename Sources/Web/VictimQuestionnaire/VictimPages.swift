@@ -1,19 +1,23 @@
 import Domain
 import Forms
 
-/// What every victim page template gets: the language, its words, and the page's own content.
+/// What every questionnaire page template gets: the language, its words (for victims or for people on probation),
+/// and the page's own content.
 struct VictimPage<Content: Sendable>: Sendable {
     let lang: String
     let text: [String: String]
     let otherLang: String
+    /// Added to the footer's privacy and accessibility links, so that they speak to the same audience.
+    let footerQuery: String
     let content: Content
 
-    init(lang: Language, content: Content) {
+    init(lang: Language, content: Content, audience: Audience = .victim) {
         self.lang = lang.rawValue
         self.otherLang = lang.other.rawValue
         var words: [String: String] = [:]
-        for key in VictimText.allCases { words[key.rawValue] = key.text(lang) }
+        for key in VictimText.allCases { words[key.rawValue] = audience.text(key, lang) }
         self.text = words
+        self.footerQuery = audience == .personOnProbation ? "&for=probation" : ""
         self.content = content
     }
 }

@@ -5,8 +5,11 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The victim's journey: the start page behind a link or an access code, one page per question group, check your
-/// answers, submit once, confirmation, withdrawal. No account; a short-lived session cookie names the invitation.
+/// The questionnaire journey: the start page behind a link or an access code, one page per question group, check your
+/// answers, submit once, confirmation, withdrawal. No account; a short-lived session cookie names the invitation, and
+/// the invitation names its form: a victim's link (`/q/TOKEN`, `/start`) opens the victim questionnaire, and a code
+/// sent by text message to a person on probation (`/p/CODE`, issue 21) the service-user questionnaire, through the
+/// same pages, sessions, sealed drafts and ballot box, in the words of `Audience`.
 struct VictimRoutes: Sendable {
     let dependencies: AppDependencies
     let invitations: InvitationStore
@@ -27,6 +30,8 @@ struct VictimRoutes: Sendable {
         router.get("/q/:token") { request, context in try await startPage(request, context) }
         router.post("/q/:token") { request, context in try await begin(request, context) }
         router.get("/start") { request, _ in codePage(language(request), code: "", error: false) }
+        router.get("/p/:code") { request, context in try await codeStartPage(request, context) }
+        router.post("/p/:code") { request, context in try await codeBegin(request, context) }
         router.post("/start") { request, context in try await enterCode(request, context) }
         router.get("/questionnaire") { request, context in try await resume(request, context) }
         router.get("/questionnaire/page/:page") { request, context in try await showPage(request, context) }
@@ -40,12 +45,22 @@ struct VictimRoutes: Sendable {
         router.get("/questionnaire/language/:language") { request, context in try await switchLanguage(request, context) }
         router.get("/exit") { request, _ in try await exit(request) }
         router.get("/privacy") { request, _ in
-            let lang = language(request)
-            return page("victim/privacy", lang, LanguageOnly(otherLanguageHref: "/privacy?lang=\(lang.other.rawValue)"))
+            let (lang, audience) = (language(request), Self.footerAudience(request))
+            return page(
+                "victim/privacy",
+                lang,
+                LanguageOnly(otherLanguageHref: "/privacy?lang=\(lang.other.rawValue)\(Self.footerQuery(audience))"),
+                audience: audience
+            )
         }
         router.get("/accessibility") { request, _ in
-            let lang = language(request)
-            return page("victim/accessibility", lang, LanguageOnly(otherLanguageHref: "/accessibility?lang=\(lang.other.rawValue)"))
+            let (lang, audience) = (language(request), Self.footerAudience(request))
+            return page(
+                "victim/accessibility",
+                lang,
+                LanguageOnly(otherLanguageHref: "/accessibility?lang=\(lang.other.rawValue)\(Self.footerQuery(audience))"),
+                audience: audience
+            )
         }
     }
 
@@ -82,7 +97,7 @@ struct VictimRoutes: Sendable {
             typed: String((typed ?? "").prefix(40)),
             otherLanguageHref: otherLanguageHref
         )
-        return page("victim/start", lang, model, status: typed == nil ? .ok : .unprocessableContent)
+        return page("victim/start", lang, model, status: typed == nil ? .ok : .unprocessableContent, audience: Audience(formID: invitation.formID))
     }
 
     private func begin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -117,7 +132,7 @@ struct VictimRoutes: Sendable {
         }
         let client = client(request, context)
         if try await guesses.isBlocked(client, now: now) { return tooMany(lang) }
-        guard let invitation = try await invitations.find(code: code), usable(invitation) else {
+        guard let invitation = try await invitations.find(code: code), usable(invitation), invitation.formID == InvitationAccess.victimFormID else {
             _ = try await guesses.allow(client, now: now)
             return page("victim/not-working", lang, Empty(), status: .notFound)
         }
@@ -215,11 +230,72 @@ struct VictimRoutes: Sendable {
     private func lookUp(token: String, _ request: Request, context: AppRequestContext, now: Date) async throws -> InvitationAccess? {
         let client = client(request, context)
         if try await guesses.isBlocked(client, now: now) { return nil }
-        guard let invitation = try await invitations.find(token: token), usable(invitation) else {
+        guard let invitation = try await invitations.find(token: token), usable(invitation), invitation.formID == InvitationAccess.victimFormID else {
             _ = try await guesses.allow(client, now: now)
             return nil
         }
         return invitation
+    }
+
+    // MARK: Codes sent by text message to people on probation
+
+    /// `GET /p/CODE`: the start page for a code sent to a person on probation. Like a victim's link it spends nothing
+    /// (it only records that the code was opened); the code is read as access codes are (spaces, hyphens, lower case,
+    /// O for 0, I or L for 1), and a wrong or used-up code counts against the same limit.
+    private func codeStartPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let now = dependencies.now()
+        let lang = language(request)
+        guard let (invitation, code) = try await lookUpServiceUserCode(request, context, now: now) else {
+            return try await refusal(request, context, now: now, language: lang, audience: .personOnProbation)
+        }
+        try await invitations.markOpened(invitation.id, now: now)
+        let shown = request.uri.queryParameters.get("lang").flatMap(Language.init(rawValue:)) ?? invitation.defaultLanguage
+        let action = "/p/\(LinkSecrets.display(code: code))"
+        return startModelPage(invitation, shown, action: action, code: nil, otherLanguageHref: "\(action)?lang=\(shown.other.rawValue)")
+    }
+
+    /// `POST /p/CODE`: starting (or resuming, or withdrawing with the resume code) as the start page's forms ask.
+    private func codeBegin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        if Self.isCrossSite(request, baseURL: dependencies.configuration.baseURL) { return crossSiteRefusal(request, context) }
+        let now = dependencies.now()
+        let post: FormPost?
+        switch try await read(request, context) {
+        case .success(let form): post = form
+        case .failure(let refusal) where refusal.tooLarge:
+            return badRequest(language(request), status: .contentTooLarge, audience: .personOnProbation)
+        case .failure: post = nil
+        }
+        let lang = post?["lang"].flatMap(Language.init(rawValue:)) ?? .en
+        guard let (invitation, code) = try await lookUpServiceUserCode(request, context, now: now) else {
+            return try await refusal(request, context, now: now, language: lang, audience: .personOnProbation)
+        }
+        return try await choose(invitation, post, lang, action: "/p/\(LinkSecrets.display(code: code))", code: nil, request, context, now: now)
+    }
+
+    /// The usable service-user invitation the path's code belongs to, and the code normalised, or nil (counted as a
+    /// failed guess).
+    private func lookUpServiceUserCode(_ request: Request, _ context: AppRequestContext, now: Date) async throws -> (InvitationAccess, String)? {
+        let client = client(request, context)
+        if try await guesses.isBlocked(client, now: now) { return nil }
+        // Typed by hand, a code may carry spaces (sent as %20): decoded before it is read.
+        let typed = context.parameters.get("code").map { $0.removingPercentEncoding ?? $0 } ?? ""
+        guard let code = LinkSecrets.normalise(code: typed),
+            let invitation = try await invitations.find(code: code), usable(invitation),
+            invitation.formID == InvitationAccess.serviceUserFormID
+        else {
+            _ = try await guesses.allow(client, now: now)
+            return nil
+        }
+        return (invitation, code)
+    }
+
+    /// The audience the footer's privacy and accessibility pages speak to (`for=probation` from the service-user pages).
+    static func footerAudience(_ request: Request) -> Audience {
+        request.uri.queryParameters.get("for") == "probation" ? .personOnProbation : .victim
+    }
+
+    static func footerQuery(_ audience: Audience) -> String {
+        audience == .personOnProbation ? "&for=probation" : ""
     }
 
     /// The address failed look-ups are counted against: the same as sign-in throttling uses (`X-Forwarded-For` when
@@ -237,10 +313,16 @@ struct VictimRoutes: Sendable {
         }
     }
 
-    private func refusal(_ request: Request, _ context: AppRequestContext, now: Date, language: Language? = nil) async throws -> Response {
+    private func refusal(
+        _ request: Request,
+        _ context: AppRequestContext,
+        now: Date,
+        language: Language? = nil,
+        audience: Audience = .victim
+    ) async throws -> Response {
         let lang = language ?? self.language(request)
-        if try await guesses.isBlocked(client(request, context), now: now) { return tooMany(lang) }
-        return page("victim/not-working", lang, Empty(), status: .notFound)
+        if try await guesses.isBlocked(client(request, context), now: now) { return tooMany(lang, audience: audience) }
+        return page("victim/not-working", lang, Empty(), status: .notFound, audience: audience)
     }
 
     /// A session holding `secret`, then on to `then`. Starting an unused link also records that its form version
@@ -255,13 +337,13 @@ struct VictimRoutes: Sendable {
         let cookie = try await sessions.start(invitationID: invitation.id, secret: secret, language: language, now: now)
         // A new resume code gets an (empty) draft at once, so that the code shown on the first page already resumes.
         if invitation.status.isUnused, !(try await invitations.hasDraft(invitation.id, secret: secret)),
-            let form = dependencies.forms.current(id: Self.formID)
+            let form = dependencies.forms.current(id: invitation.formID)
         {
             try await invitations.saveDraft(invitation.id, secret: secret, form: form, answers: [:], now: now)
         }
         if invitation.status.isUnused {
             try await invitations.markStarted(invitation.id, now: now)
-            if let form = dependencies.forms.current(id: Self.formID) {
+            if let form = dependencies.forms.current(id: invitation.formID) {
                 try await FormVersionStore(database: dependencies.database).markUsed(form)
             }
         }
@@ -288,8 +370,11 @@ struct VictimRoutes: Sendable {
             case let (session, invitation)? = try await sessions.findWithInvitation(cookie: cookie, now: dependencies.now())
         else { return .failure(Refusal(response: page("victim/session-expired", lang, Empty(), status: .forbidden))) }
         guard let invitation, usable(invitation),
-            let form = dependencies.forms.current(id: Self.formID)
-        else { return .failure(Refusal(response: page("victim/not-working", session.language, Empty(), status: .notFound))) }
+            let form = dependencies.forms.current(id: invitation.formID)
+        else {
+            let audience = invitation.map { Audience(formID: $0.formID) } ?? .victim
+            return .failure(Refusal(response: page("victim/not-working", session.language, Empty(), status: .notFound, audience: audience)))
+        }
         return .success(Journey(cookie: cookie, session: session, invitation: invitation, form: form))
     }
 
@@ -316,7 +401,15 @@ struct VictimRoutes: Sendable {
         let answers = try await invitations.draft(journey.invitation.id, secret: journey.session.secret)
         guard let formPage = journey.form.page(id: context.parameters.get("page") ?? ""),
             journey.form.shownPages(answers: answers).contains(where: { $0.id == formPage.id })
-        else { return page("victim/page-not-found", journey.session.language, notFoundModel(journey.session.language), status: .notFound) }
+        else {
+            return page(
+                "victim/page-not-found",
+                journey.session.language,
+                notFoundModel(journey.session.language),
+                status: .notFound,
+                audience: journey.audience
+            )
+        }
         return questionPage(journey, formPage, answers: answers, errors: [], returnTo: request.uri.queryParameters.get("return"))
     }
 
@@ -328,7 +421,7 @@ struct VictimRoutes: Sendable {
         let previous = try await invitations.draft(journey.invitation.id, secret: journey.session.secret)
         guard let formPage = journey.form.page(id: context.parameters.get("page") ?? ""),
             journey.form.shownPages(answers: previous).contains(where: { $0.id == formPage.id })
-        else { return page("victim/page-not-found", lang, notFoundModel(lang), status: .notFound) }
+        else { return page("victim/page-not-found", lang, notFoundModel(lang), status: .notFound, audience: journey.audience) }
         let returnTo = post["return"] == "check" ? "check" : nil
         let now = dependencies.now()
         let submission = journey.form.submit(page: formPage, post: post.pairs, previous: previous, language: lang)
@@ -383,7 +476,7 @@ struct VictimRoutes: Sendable {
             otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/page/\(formPage.id)",
             resumeCode: shownResumeCode(journey)
         )
-        return page("victim/question", lang, model, status: errors.isEmpty ? .ok : .unprocessableContent)
+        return page("victim/question", lang, model, status: errors.isEmpty ? .ok : .unprocessableContent, audience: journey.audience)
     }
 
     // MARK: Check, submit, done
@@ -410,7 +503,8 @@ struct VictimRoutes: Sendable {
                 csrf: journey.session.csrfToken,
                 otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/check",
                 resumeCode: shownResumeCode(journey)
-            )
+            ),
+            audience: journey.audience
         )
     }
 
@@ -441,7 +535,7 @@ struct VictimRoutes: Sendable {
         case .alreadySubmitted:
             return .redirect(to: "/questionnaire/done", type: .normal)
         case .unavailable:
-            return page("victim/not-working", lang, Empty(), status: .notFound)
+            return page("victim/not-working", lang, Empty(), status: .notFound, audience: journey.audience)
         }
     }
 
@@ -459,7 +553,8 @@ struct VictimRoutes: Sendable {
             DoneModel(
                 resumeCode: shownResumeCode(journey),
                 otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/done"
-            )
+            ),
+            audience: journey.audience
         )
     }
 
@@ -477,7 +572,8 @@ struct VictimRoutes: Sendable {
                 rows: [],
                 csrf: journey.session.csrfToken,
                 otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/withdraw"
-            )
+            ),
+            audience: journey.audience
         )
     }
 
@@ -494,13 +590,13 @@ struct VictimRoutes: Sendable {
         switch outcome {
         case .withdrawn, .alreadyWithdrawn:
             try await sessions.end(cookie: journey.cookie)
-            var response = page("victim/withdrawn", lang, Empty())
+            var response = page("victim/withdrawn", lang, Empty(), audience: journey.audience)
             response.setCookie(expiredCookie())
             return response
         case .wrongSecret:
             return withdrawCodePage(journey)
         case .unavailable:
-            return page("victim/not-working", lang, Empty(), status: .notFound)
+            return page("victim/not-working", lang, Empty(), status: .notFound, audience: journey.audience)
         }
     }
 
@@ -517,7 +613,7 @@ struct VictimRoutes: Sendable {
             typed: String((typed ?? "").prefix(40)),
             otherLanguageHref: "/questionnaire/language/\(lang.other.rawValue)?return=/questionnaire/withdraw"
         )
-        return page("victim/start", lang, model, status: model.error ? .unprocessableContent : .ok)
+        return page("victim/start", lang, model, status: model.error ? .unprocessableContent : .ok, audience: journey.audience)
     }
 
     /// The resume code typed on `withdrawCodePage`: a new session under it, then the withdrawal page.
@@ -526,7 +622,7 @@ struct VictimRoutes: Sendable {
         let post = try await posted(request, context, journey)
         let now = dependencies.now()
         let client = client(request, context)
-        if try await guesses.isBlocked(client, now: now) { return tooMany(journey.session.language) }
+        if try await guesses.isBlocked(client, now: now) { return tooMany(journey.session.language, audience: journey.audience) }
         let typed = post["resume_code"] ?? ""
         guard let secret = LinkSecrets.normalise(resumeCode: typed), journey.invitation.status == .submitted,
             try await invitations.sentWith(journey.invitation.id, secret: secret)
@@ -575,11 +671,11 @@ struct VictimRoutes: Sendable {
         switch try await read(request, context) {
         case .success(let form):
             guard SecretToken.constantTimeEquals(form["csrf_token"] ?? "", journey.session.csrfToken) else {
-                throw Refusal(response: badRequest(lang, status: .forbidden))
+                throw Refusal(response: badRequest(lang, status: .forbidden, audience: journey.audience))
             }
             return form
         case .failure(let refusal):
-            throw Refusal(response: badRequest(lang, status: refusal.status))
+            throw Refusal(response: badRequest(lang, status: refusal.status, audience: journey.audience))
         }
     }
 
@@ -612,21 +708,27 @@ struct VictimRoutes: Sendable {
         request.uri.queryParameters.get("lang").flatMap(Language.init(rawValue:)) ?? .en
     }
 
-    private func page(_ template: String, _ lang: Language, _ content: some Sendable, status: HTTPResponse.Status = .ok) -> Response {
-        dependencies.templates.page(template, VictimPage(lang: lang, content: content), status: status)
+    private func page(
+        _ template: String,
+        _ lang: Language,
+        _ content: some Sendable,
+        status: HTTPResponse.Status = .ok,
+        audience: Audience = .victim
+    ) -> Response {
+        dependencies.templates.page(template, VictimPage(lang: lang, content: content, audience: audience), status: status)
     }
 
     private func codePage(_ lang: Language, code: String, error: Bool) -> Response {
         page("victim/code", lang, CodeModel(code: code, error: error), status: error ? .unprocessableContent : .ok)
     }
 
-    private func badRequest(_ lang: Language, status: HTTPResponse.Status = .badRequest) -> Response {
-        if status == .contentTooLarge { return page("victim/too-large", lang, Empty(), status: status) }
-        return page("victim/bad-request", lang, Empty(), status: status)
+    private func badRequest(_ lang: Language, status: HTTPResponse.Status = .badRequest, audience: Audience = .victim) -> Response {
+        if status == .contentTooLarge { return page("victim/too-large", lang, Empty(), status: status, audience: audience) }
+        return page("victim/bad-request", lang, Empty(), status: status, audience: audience)
     }
 
-    private func tooMany(_ lang: Language) -> Response {
-        var response = page("victim/too-many", lang, Empty(), status: .tooManyRequests)
+    private func tooMany(_ lang: Language, audience: Audience = .victim) -> Response {
+        var response = page("victim/too-many", lang, Empty(), status: .tooManyRequests, audience: audience)
         response.headers[.retryAfter] = "900"
         return response
     }
@@ -663,12 +765,15 @@ struct VictimRoutes: Sendable {
     }
 }
 
-/// The session, invitation and form a victim request is about.
+/// The session, invitation and form a questionnaire request is about.
 struct Journey: Sendable {
     let cookie: String
     var session: VictimSession
     let invitation: InvitationAccess
     let form: FormDefinition
+
+    /// Who the pages speak to: the invitation's form decides.
+    var audience: Audience { Audience(formID: invitation.formID) }
 }
 
 /// A victim request answered with a page of its own instead of the handler's (the session expired, the link no longer
