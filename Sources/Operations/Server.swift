@@ -18,7 +18,9 @@ public enum Server {
         let migrator = try Migrator(directory: configuration.sqlDirectory)
         let passwordPolicy = try PasswordPolicy.load(path: configuration.commonPasswordsFile)
         // Definitions are checked before the database is touched; the recorded versions are checked after migrating.
-        _ = try FormRegistry.load(directory: configuration.formsDirectory)
+        let definitions = try FormRegistry.load(directory: configuration.formsDirectory)
+        let importProblems = SurveyCodebook.problems(in: definitions)
+        if !importProblems.isEmpty { throw FormLoadError(problems: importProblems) }
         let themes = try ThemeCatalogue.load(formsDirectory: configuration.formsDirectory)
         let linkSecrets = try LinkSecrets.load(environment: environment, dataDirectory: configuration.dataDirectory)
         let setup = try await DatabaseSetup.resolve(configuration, environment: environment, logger: logger)
@@ -148,8 +150,10 @@ public enum Server {
         -> [FormProblem]
     {
         let problems = FormLoader.check(paths: paths) + ThemeCatalogue.check(paths: paths)
-        guard againstDatabase, problems.isEmpty else { return problems }
+        guard problems.isEmpty else { return problems }
         let registry = try FormLoader.loadAll(paths: paths)
+        let importProblems = SurveyCodebook.problems(in: registry)
+        guard againstDatabase, importProblems.isEmpty else { return importProblems }
         let setup = try await DatabaseSetup.resolve(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
         let client = PostgresClient(configuration: configuration.postgres(connectionString: setup.connectionString), logger: logger)
         defer { setup.finish(logger: logger) }

@@ -72,6 +72,7 @@ public struct AppDependencies: Sendable {
         importJobs = SurveyImportJobs(
             database: database,
             configuration: configuration,
+            forms: forms,
             logger: logger,
             auditHook: SurveyImportAudit.hook(AuditLog(database: database, now: now)),
             metrics: metrics

@@ -92,6 +92,8 @@ public final class SurveyImportJobs: Service, Sendable {
     private let importer: SurveyImporter
     private let codebookID: String
     private let formsDirectory: String
+    /// The definitions checked at start (nil: read from `formsDirectory` for each job, as tests without a server do).
+    private let forms: FormRegistry?
     private let maxBytes: Int
     /// The folder uploads and problem lists are written to.
     public let directory: String
@@ -113,6 +115,7 @@ public final class SurveyImportJobs: Service, Sendable {
     public init(
         database: PostgresClient,
         configuration: AppConfiguration,
+        forms: FormRegistry? = nil,
         logger: Logger,
         auditHook: @escaping SurveyImportAuditHook = { _, _ in },
         beatInterval: Duration = .seconds(1),
@@ -122,6 +125,7 @@ public final class SurveyImportJobs: Service, Sendable {
         importer = SurveyImporter(database: database, logger: logger, auditHook: auditHook)
         codebookID = SurveyCodebook.defaultID
         formsDirectory = configuration.formsDirectory
+        self.forms = forms
         maxBytes = configuration.importMaxUploadBytes
         directory = configuration.resolvedImportDirectory
         instanceID = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
@@ -340,7 +344,9 @@ public final class SurveyImportJobs: Service, Sendable {
         var failure: String?
         var problemsFile: String?
         do {
-            let codebook = try SurveyCodebook.resolve(codebookID, formsDirectory: formsDirectory)
+            let codebook =
+                try forms.map { try SurveyCodebook.current(codebookID, in: $0, formsDirectory: formsDirectory) }
+                ?? SurveyCodebook.resolve(codebookID, formsDirectory: formsDirectory)
             var request = SurveyImportRequest(
                 path: uploadPath(id),
                 fileName: job.fileName,
