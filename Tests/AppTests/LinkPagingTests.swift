@@ -111,6 +111,7 @@ struct LinkPagingTests {
             }
             // After the window closes, unused links count and filter as expired.
             app.clock.set(try #require(ISO8601DateFormatter().date(from: "2026-12-22T10:00:00Z")))
+            try await vlo.signIn("vlo.a@example.gov.uk", TestApp.password)  // the session ended with the clock's move
             let expired = try await vlo.get("/links/\(fixtures.inspectionID)?status=expired")
             #expect(Self.references(expired.text).count == 8)
         }
@@ -133,7 +134,8 @@ struct LinkPagingTests {
             #expect(underscore.text.contains("No links match."))
             let markup = try await vlo.get("/links/\(fixtures.inspectionID)?search=\(VictimBrowser.encode("<b>bold</b>"))")
             #expect(markup.status == .ok)
-            #expect(Self.references(markup.text) == ["100% &lt;b&gt;bold&lt;/b&gt; O&#39;Neil_1"] || Self.references(markup.text).count == 1)
+            #expect(Self.references(markup.text).count == 1)
+            #expect(markup.text.contains("&lt;b&gt;bold&lt;/b&gt;"))
             #expect(!markup.text.contains("<b>bold</b>"))
             for sql in ["' OR '1'='1", "'; DROP TABLE invitation; --", "\\", "%"] {
                 let page = try await vlo.get("/links/\(fixtures.inspectionID)?search=\(VictimBrowser.encode(sql))")
@@ -240,6 +242,7 @@ struct LinkPagingTests {
             }
             // After the window closes every unused link has expired: no reminders.
             app.clock.set(try #require(ISO8601DateFormatter().date(from: "2026-12-22T10:00:00Z")))
+            try await vlo.signIn("vlo.a@example.gov.uk", TestApp.password)  // the session ended with the clock's move
             try await vlo.get("/links/\(fixtures.inspectionID)")
             let late = try await vlo.post("/links/\(fixtures.inspectionID)/reminders", [("link", "\(links[3].id)")])
             #expect(late.status == .conflict)
@@ -270,7 +273,7 @@ struct LinkPagingTests {
             for (index, status) in ["submitted", "withdrawn", "expired", "revoked"].enumerated() {
                 try await app.db.execute("UPDATE invitation SET status = \(status) WHERE id = \(links[index].id)")
             }
-            try await app.db.execute("UPDATE invitation SET token_hash = NULL, code_hash = NULL, erased_at = now() WHERE id = \(links[4].id)")
+            try await app.db.execute("UPDATE invitation SET token_hash = NULL, code_hash = NULL, reference = NULL, erased_at = now() WHERE id = \(links[4].id)")
             let kept = try await app.db.query("SELECT id FROM invitation WHERE reminder_code IS NOT NULL").map { try $0.decode("id", as: Int.self) }
             #expect(kept == [links[5].id])
             try await app.db.execute("ALTER TABLE invitation DISABLE TRIGGER invitation_clear_reminder_code")
