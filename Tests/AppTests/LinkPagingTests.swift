@@ -53,7 +53,9 @@ struct LinkPagingTests {
             let fixtures = try await Fixtures.make(app.db)
             let vlo = try await app.vlo(client, provider: fixtures.providerA, email: "vlo.a@example.gov.uk")
             let links = try await Self.issue(app, fixtures, count: 120, by: "vlo.a@example.gov.uk")
-            try await app.db.execute("UPDATE invitation SET status = 'submitted', submitted_at = issued_at WHERE id = ANY(\(links.prefix(7).map(\.id)))")
+            try await app.db.execute(
+                "UPDATE invitation SET status = 'submitted', submitted_at = issued_at WHERE id = ANY(\(links.prefix(7).map(\.id)))"
+            )
             let first = try await vlo.get("/links/\(fixtures.inspectionID)")
             #expect(first.status == .ok)
             #expect(Self.references(first.text).count == 50)
@@ -88,7 +90,9 @@ struct LinkPagingTests {
             let fixtures = try await Fixtures.make(app.db)
             let vlo = try await app.vlo(client, provider: fixtures.providerA, email: "vlo.a@example.gov.uk")
             let links = try await Self.issue(app, fixtures, count: 12, by: "vlo.a@example.gov.uk")
-            try await app.db.execute("UPDATE invitation SET status = 'submitted', submitted_at = issued_at WHERE id = ANY(\(links.prefix(3).map(\.id)))")
+            try await app.db.execute(
+                "UPDATE invitation SET status = 'submitted', submitted_at = issued_at WHERE id = ANY(\(links.prefix(3).map(\.id)))"
+            )
             try await app.db.execute("UPDATE invitation SET status = 'revoked', revoked_at = issued_at WHERE id = \(links[3].id)")
             let submitted = try await vlo.get("/links/\(fixtures.inspectionID)?status=submitted")
             #expect(submitted.status == .ok)
@@ -177,7 +181,9 @@ struct LinkPagingTests {
             let links = try await Self.issue(app, fixtures, count: 3, by: "vlo.a@example.gov.uk")
             let page = try await vlo.get("/links/\(fixtures.inspectionID)")
             #expect(page.text.contains("id=\"remind-\(links[0].id)\""))
-            let before = try await app.db.query("SELECT row_to_json(i)::text AS r FROM invitation i ORDER BY id").map { try $0.decode("r", as: String.self) }
+            let before = try await app.db.query("SELECT row_to_json(i)::text AS r FROM invitation i ORDER BY id").map {
+                try $0.decode("r", as: String.self)
+            }
             let printed = try await vlo.post("/links/\(fixtures.inspectionID)/reminders", [("link", "\(links[0].id)"), ("link", "\(links[2].id)")])
             #expect(printed.status == .ok)
             #expect(printed.text.components(separatedBy: "class=\"sv-letter\"").count - 1 == 2)
@@ -186,7 +192,9 @@ struct LinkPagingTests {
             #expect(!printed.text.contains(LinkSecrets.display(code: links[1].code)))
             #expect(!printed.text.contains(links[0].token))
             #expect(printed.text.contains("A reminder: tell HM Inspectorate"))
-            let after = try await app.db.query("SELECT row_to_json(i)::text AS r FROM invitation i ORDER BY id").map { try $0.decode("r", as: String.self) }
+            let after = try await app.db.query("SELECT row_to_json(i)::text AS r FROM invitation i ORDER BY id").map {
+                try $0.decode("r", as: String.self)
+            }
             #expect(before == after)
             let audited = try await app.db.query("SELECT details::text AS d FROM audit_event WHERE event = 'links.reminded'")
             #expect(try audited.map { try $0.decode("d", as: String.self) } == ["{\"count\": 2}"])
@@ -273,7 +281,9 @@ struct LinkPagingTests {
             for (index, status) in ["submitted", "withdrawn", "expired", "revoked"].enumerated() {
                 try await app.db.execute("UPDATE invitation SET status = \(status) WHERE id = \(links[index].id)")
             }
-            try await app.db.execute("UPDATE invitation SET token_hash = NULL, code_hash = NULL, reference = NULL, erased_at = now() WHERE id = \(links[4].id)")
+            try await app.db.execute(
+                "UPDATE invitation SET token_hash = NULL, code_hash = NULL, reference = NULL, erased_at = now() WHERE id = \(links[4].id)"
+            )
             let kept = try await app.db.query("SELECT id FROM invitation WHERE reminder_code IS NOT NULL").map { try $0.decode("id", as: Int.self) }
             #expect(kept == [links[5].id])
             try await app.db.execute("ALTER TABLE invitation DISABLE TRIGGER invitation_clear_reminder_code")

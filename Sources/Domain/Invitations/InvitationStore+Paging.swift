@@ -111,7 +111,8 @@ extension InvitationStore {
                 if status == .submitted { mineSubmitted += mine }
             }
 
-            let matching = try await connection.query(Self.linksQuery(inspectionID, providerID, filter, today: today, count: true))
+            let matching =
+                try await connection.query(Self.linksQuery(inspectionID, providerID, filter, today: today, count: true))
                 .first?.decode("n", as: Int.self) ?? 0
             let pages = max(1, (matching + Self.linksPerPage - 1) / Self.linksPerPage)
             let shown = min(max(1, page), pages)
