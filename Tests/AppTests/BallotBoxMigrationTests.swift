@@ -22,15 +22,21 @@ struct BallotBoxMigrationTests {
             try await Migrator(directory: before).migrate(db, logger: quietLogger)
             let fixtures = try await Fixtures.make(db)
             let store = InvitationStore(database: db, secrets: testLinkSecrets)
-            let links = try await store.issue(
-                inspectionID: fixtures.inspectionID,
-                providerID: fixtures.providerA,
-                issuedBy: nil,
-                count: 41,
-                reference: "old",
-                language: "en",
-                now: Date()
-            )
+            // Issued as before migration 0100 (no sealed reminder code: that column does not exist yet).
+            var links: [IssuedLink] = []
+            for _ in 0..<41 {
+                let token = LinkSecrets.newToken()
+                let code = testLinkSecrets.code(for: token)
+                let id = try await db.query(
+                    """
+                    INSERT INTO invitation (inspection_id, provider_id, token_hash, code_hash, reference, language, issued_at)
+                    VALUES (\(fixtures.inspectionID), \(fixtures.providerA), \(PostgresBytes(LinkSecrets.tokenHash(token))),
+                            \(PostgresBytes(testLinkSecrets.codeHash(code))), 'old', 'en', \(Date()))
+                    RETURNING id
+                    """
+                )[0].decode("id", as: Int.self)
+                links.append(IssuedLink(id: id, token: token, code: code))
+            }
             // 40 submitted the old way: response and link in one transaction, in order.
             for (index, link) in links.prefix(40).enumerated() {
                 try await db.withTransaction { connection in

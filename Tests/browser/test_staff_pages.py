@@ -80,3 +80,62 @@ def test_every_staff_page_of_every_role_meets_wcag_22_aa_at_1280_and_320_px(brow
             checked, problems = crawl(browser, base_url, email, width)
             assert problems == [], f"{role}: {problems}"
             assert len(checked) >= least, f"{role} at {width} px reached only {checked}"
+
+
+def test_a_vlos_links_pages_reached_by_forms_meet_wcag_22_aa_at_1280_and_320_px(browser, base_url):
+    """The pages the crawl cannot reach by links (issue 20 item 5): the links page paged, filtered and with each kind of
+    error, and the reminder letters a form posts to. The service sends no script, so this is also how they work
+    without JavaScript (axe itself needs it to run)."""
+    cli("dev", "demo-links", "--count", "1")  # the demonstration inspection and its provider
+    vlo = user("vlo", provider="DEMO-NPS")
+    for width in (1280, 320):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        sign_in(page, base_url, vlo)
+        page.wait_for_url(base_url + "/staff")
+        page.goto(base_url + "/links")
+        page.click("table a")
+        links_page = page.url.split("?")[0]
+        if width == 1280:
+            page.fill("#count", "60")
+            page.fill("#reference", "Crawl batch")
+            page.click("button:has-text('Issue links')")
+            page.goto(links_page)
+        problems = []
+
+        def check(name, page=page, width=width, problems=problems):
+            found = violations(page)
+            if found:
+                problems.append(f"{name} at {width} px: {found}")
+            if width <= 320 and has_horizontal_scroll(page):
+                problems.append(f"{name} at {width} px scrolls sideways")
+
+        assert page.locator(".govuk-pagination").count() == 1
+        check("links page")
+        page.click(".govuk-pagination__next a")
+        assert "page=2" in page.url
+        check("second page")
+        page.select_option("#filter-status", "issued")
+        page.fill("#filter-search", "<b>crawl</b> ' OR 1=1 --")
+        page.select_option("#filter-sort", "oldest")
+        page.click("button:has-text('Show links')")
+        assert "No links match." in page.content()
+        check("filtered page")
+        page.goto(links_page + "?page=abc&status=answered&sort=x&search=" + "x" * 41)
+        assert page.title().startswith("Error: ")
+        assert page.locator(".govuk-error-summary li").count() == 4
+        check("page with every filter error")
+        page.goto(links_page + "?status=issued")
+        boxes = page.locator("input[name=link]")
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        page.click("button:has-text('Print reminder letters')")
+        assert page.locator(".sv-letter").count() == 2
+        assert "A reminder" in page.content()
+        check("reminder letters")
+        page.goto(links_page)
+        page.click("button:has-text('Print reminder letters')")
+        assert page.title().startswith("Error: ")
+        check("reminders with none chosen")
+        context.close()
+        assert problems == [], problems

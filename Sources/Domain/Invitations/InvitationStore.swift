@@ -77,9 +77,10 @@ public struct InvitationStore: Sendable {
                 let code = secrets.code(for: token)
                 let rows = try await connection.query(
                     """
-                    INSERT INTO invitation (inspection_id, provider_id, issued_by, token_hash, code_hash, reference, language, issued_at)
+                    INSERT INTO invitation (inspection_id, provider_id, issued_by, token_hash, code_hash, reminder_code, reference, language, issued_at)
                     VALUES (\(inspectionID), \(providerID), \(issuedBy), \(PostgresBytes(LinkSecrets.tokenHash(token))),
-                            \(PostgresBytes(secrets.codeHash(code))), \(reference), \(language), \(now))
+                            \(PostgresBytes(secrets.codeHash(code))), \(PostgresBytes(try secrets.sealReminder(code: code))),
+                            \(reference), \(language), \(now))
                     RETURNING id
                     """
                 )

@@ -6,6 +6,10 @@ extension AuditEvent {
     static let linksIssued: AuditEvent = "links.issued"
     static let linkRevoked: AuditEvent = "links.revoked"
     static let linkReissued: AuditEvent = "links.reissued"
+    /// A VLO printed reminder letters (detail `count`), with the same codes as the first letters.
+    static let linksReminded: AuditEvent = "links.reminded"
+    /// A VLO downloaded the CSV of their provider's links (detail `count`).
+    static let linksExported: AuditEvent = "links.exported"
 }
 
 /// Victim Liaison Officers' pages: the inspections covering their provider, issuing links (one or a batch) with
@@ -21,11 +25,20 @@ struct LinkRoutes: Sendable {
 
     func register(on staff: StaffRouter) {
         staff.get("/links", .issueLinks) { _, _, session in try await listPage(session) }
-        staff.get("/links/:inspection", .issueLinks) { _, context, session in
+        staff.get("/links/:inspection", .issueLinks) { request, context, session in
             let (inspection, provider) = try await require(context, session)
-            return try await inspectionPage(session, inspection, provider: provider, form: context.restoredForm, errors: FieldErrors())
+            var errors = FieldErrors()
+            let query = request.uri.queryParameters
+            let view = LinkView.parse({ query.get($0) }, errors: &errors)
+            return try await inspectionPage(session, inspection, provider: provider, view: view, form: context.restoredForm, errors: errors)
         }
         staff.post("/links/:inspection", .issueLinks) { request, context, session in try await issue(request, context, session) }
+        staff.get("/links/:inspection/links.csv", .issueLinks) { request, context, session in
+            try await download(request, context, session)
+        }
+        staff.post("/links/:inspection/reminders", .issueLinks) { request, context, session in
+            try await reminders(request, context, session)
+        }
         staff.post("/links/:inspection/:link/revoke", .issueLinks) { request, context, session in
             try await revoke(request, context, session, reissue: false)
         }
@@ -134,6 +147,22 @@ struct LinkRoutes: Sendable {
         let issued: String
         let changed: String
         let canRevoke: Bool
+        let canRemind: Bool
+    }
+
+    struct StatusCount: Sendable {
+        let name: String
+        let count: Int
+        let href: String
+        let current: Bool
+    }
+
+    struct PageLink: Sendable {
+        let number: Int
+        let href: String
+        let current: Bool
+        /// Pages were skipped before this one (the pagination shows an ellipsis).
+        let gapBefore: Bool
     }
 
     struct InspectionPage: Sendable {
@@ -153,23 +182,60 @@ struct LinkRoutes: Sendable {
         let submitted: Int
         let rate: String
         let mine: String?
+        let statusCounts: [StatusCount]
+        let statuses: [Choice]
+        let statusError: String?
+        let search: String
+        let searchError: String?
+        let sorts: [Choice]
+        let sortError: String?
+        let pageError: String?
+        let remindError: String?
+        let shown: String
+        let empty: Bool
+        let anyRemindable: Bool
+        let pages: [PageLink]
+        let paged: Bool
+        let previousHref: String?
+        let nextHref: String?
+        let csvHref: String
+        let filtered: Bool
     }
 
     private func inspectionPage(
         _ session: StaffSession,
         _ inspection: Inspection,
         provider: Int,
+        view: LinkView = LinkView(),
         form: StaffForm?,
-        errors: FieldErrors
+        errors: FieldErrors,
+        status: HTTPResponse.Status? = nil
     ) async throws -> Response {
+        var errors = errors
         let today = dependencies.today
-        let links = try await invitations.links(inspectionID: inspection.id, providerID: provider, today: today)
-        let summary = try await invitations.summary(inspectionID: inspection.id, today: today).first { $0.providerID == provider }
-        let mineIssued = links.filter { $0.issuedBy == session.user.id && $0.status != .revoked }
+        let page = try await invitations.linkPage(
+            inspectionID: inspection.id,
+            providerID: provider,
+            vlo: session.user.id,
+            filter: view.filter,
+            page: view.page,
+            today: today
+        )
+        if view.page > page.pageCount {
+            errors.add(
+                "pagination",
+                page.pageCount == 1
+                    ? "There is only 1 page of links, so page \(view.page) is shown as page 1"
+                    : "There are \(page.pageCount) pages of links, so page \(view.page) is shown as page \(page.pageCount)"
+            )
+        }
+        let issued = page.counts.filter { $0.key != .revoked }.values.reduce(0, +)
+        let submitted = page.counts[.submitted] ?? 0
         let mine: String? =
-            mineIssued.count >= Self.perVLOThreshold
-            ? "Links you issued: \(mineIssued.count); submitted: \(mineIssued.filter { $0.status == .submitted }.count)" : nil
+            page.mineIssued >= Self.perVLOThreshold ? "Links you issued: \(page.mineIssued); submitted: \(page.mineSubmitted)" : nil
         let language = form?["language"] ?? "en"
+        let base = "/links/\(inspection.id)"
+        let first = (page.page - 1) * InvitationStore.linksPerPage
         let model = InspectionPage(
             title: inspection.title,
             staff: StaffChrome(session),
@@ -197,7 +263,7 @@ struct LinkRoutes: Sendable {
             languages: Self.languageChoices(language),
             languageError: errors["language"],
             errors: errors,
-            links: links.map { link in
+            links: page.links.map { link in
                 LinkRow(
                     id: link.id,
                     reference: link.reference ?? "",
@@ -205,15 +271,64 @@ struct LinkRoutes: Sendable {
                     status: Self.statusName(link.status),
                     issued: Self.format(link.issuedAt),
                     changed: Self.format(link.changedAt),
-                    canRevoke: [.issued, .opened, .inProgress].contains(link.status)
+                    canRevoke: [.issued, .opened, .inProgress].contains(link.status),
+                    canRemind: link.status.isUnused && page.remindable.contains(link.id)
                 )
             },
-            issued: summary?.issued ?? 0,
-            submitted: summary?.submitted ?? 0,
-            rate: summary?.responseRate.map { String(format: "%.0f%%", $0 * 100) } ?? "No links issued yet",
-            mine: mine
+            issued: issued,
+            submitted: submitted,
+            rate: issued == 0 ? "No links issued yet" : String(format: "%.0f%%", Double(submitted) / Double(issued) * 100),
+            mine: mine,
+            statusCounts: InvitationAccess.Status.allCases.map { status in
+                StatusCount(
+                    name: Self.statusName(status),
+                    count: page.counts[status] ?? 0,
+                    href: base + LinkView(filter: LinkFilter(status: status)).query,
+                    current: view.filter.status == status
+                )
+            },
+            statuses: [Choice(value: "", label: "All statuses", checked: view.filter.status == nil)]
+                + InvitationAccess.Status.allCases.map {
+                    Choice(value: $0.rawValue, label: Self.statusName($0), checked: view.filter.status == $0)
+                },
+            statusError: errors["filter-status"],
+            search: view.filter.reference ?? "",
+            searchError: errors["filter-search"],
+            sorts: [
+                Choice(value: LinkFilter.Sort.newest.rawValue, label: "Newest first", checked: view.filter.sort == .newest),
+                Choice(value: LinkFilter.Sort.oldest.rawValue, label: "Oldest first", checked: view.filter.sort == .oldest),
+            ],
+            sortError: errors["filter-sort"],
+            pageError: errors["pagination"],
+            remindError: errors["remind"],
+            shown: page.matching == 0
+                ? "No links match."
+                : "Showing \(first + 1) to \(first + page.links.count) of \(page.matching) link\(page.matching == 1 ? "" : "s")"
+                    + (view.filter == LinkFilter() ? "." : " that match."),
+            empty: page.links.isEmpty,
+            anyRemindable: !page.remindable.isEmpty,
+            pages: Self.pageNumbers(current: page.page, count: page.pageCount).enumerated().map { index, number in
+                PageLink(
+                    number: number,
+                    href: base + view.with(page: number).query,
+                    current: number == page.page,
+                    gapBefore: index > 0 && number > Self.pageNumbers(current: page.page, count: page.pageCount)[index - 1] + 1
+                )
+            },
+            paged: page.pageCount > 1,
+            previousHref: page.page > 1 ? base + view.with(page: page.page - 1).query : nil,
+            nextHref: page.page < page.pageCount ? base + view.with(page: page.page + 1).query : nil,
+            csvHref: base + "/links.csv" + view.with(page: 1).filterQuery,
+            filtered: view.filter != LinkFilter()
         )
-        return dependencies.templates.page("links/inspection", model, status: errors.hasErrors ? .unprocessableContent : .ok)
+        let status = status ?? (errors.hasErrors ? (form == nil ? .badRequest : .unprocessableContent) : .ok)
+        return dependencies.templates.page("links/inspection", model, status: status)
+    }
+
+    /// The page numbers the pagination shows: the first, the last, and the current one with its neighbours.
+    static func pageNumbers(current: Int, count: Int) -> [Int] {
+        let wanted = Set([1, count, current - 1, current, current + 1]).filter { (1...count).contains($0) }
+        return wanted.sorted()
     }
 
     private func issue(_ request: Request, _ context: AppRequestContext, _ session: StaffSession) async throws -> Response {
@@ -285,11 +400,130 @@ struct LinkRoutes: Sendable {
         return letters(links, language: details.language, inspection: inspection)
     }
 
+    // MARK: Reminders and the CSV
+
+    /// Reminder letters for the chosen unanswered links, with the same access codes as their first letters: nothing is
+    /// issued or spent. A chosen link that has been answered, withdrawn, revoked or has expired since the page was shown
+    /// prints nothing and says why, for each.
+    private func reminders(_ request: Request, _ context: AppRequestContext, _ session: StaffSession) async throws -> Response {
+        let (inspection, provider) = try await require(context, session)
+        let form = context.staffForm ?? StaffForm(fields: [])
+        let chosen = form.fields.filter { $0.0 == "link" }.map(\.1)
+        var errors = FieldErrors()
+        guard !chosen.isEmpty else {
+            errors.add("remind", "Choose at least one unanswered link to print a reminder for")
+            return try await inspectionPage(session, inspection, provider: provider, form: nil, errors: errors, status: .unprocessableContent)
+        }
+        let ids = chosen.compactMap { Int($0) }
+        guard ids.count == chosen.count else { throw HTTPError(.badRequest, message: "Choose links from the list.") }
+        guard
+            let outcome = try await invitations.reminders(
+                ids: Array(Set(ids)),
+                inspectionID: inspection.id,
+                providerID: provider,
+                today: dependencies.today
+            )
+        else { throw HTTPError(.notFound) }
+        switch outcome {
+        case .failure(let refusals):
+            for refused in refusals.refused {
+                let name = refused.reference.map { "The link ‘\($0)’" } ?? "A link with no reference"
+                let reason =
+                    switch refused.reason {
+                    case .notUnanswered(.submitted): "has been answered, so it needs no reminder"
+                    case .notUnanswered(.withdrawn): "was answered and withdrawn, so it gets no reminder"
+                    case .notUnanswered(.expired): "has expired, so a reminder would not work"
+                    case .notUnanswered(.revoked): "was revoked, so a reminder would not work"
+                    case .notUnanswered: "cannot be answered now"
+                    case .noCodeKept: "was issued before reminders could be printed: revoke it and issue a new one instead"
+                    }
+                errors.add("link-\(refused.id)", "\(name) \(reason). No reminders were printed")
+            }
+            return try await inspectionPage(session, inspection, provider: provider, form: nil, errors: errors, status: .conflict)
+        case .success(let links):
+            try await dependencies.accounts.audit.record(
+                .linksReminded,
+                actor: dependencies.accounts.actor(request, context),
+                subject: AuditSubject(type: "inspection", id: String(inspection.id)),
+                details: ["count": .int(Int64(links.count))]
+            )
+            let letters = links.enumerated().map { index, link in
+                Letter(
+                    number: index + 1,
+                    link: "",
+                    hasLink: false,
+                    startAddress: "\(dependencies.configuration.baseURL)/start",
+                    code: LinkSecrets.display(code: link.code),
+                    english: link.language != "cy",
+                    welsh: link.language != "en"
+                )
+            }
+            let model = LettersPage(
+                title: "\(links.count) reminder letter\(links.count == 1 ? "" : "s")",
+                count: links.count,
+                inspectionID: inspection.id,
+                reminder: true,
+                letters: letters
+            )
+            var response = dependencies.templates.page("links/letters", model)
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
+    }
+
+    /// The provider's links matching the page's filter as CSV: reference, language, status and dates, never answers
+    /// and never who issued each (so no per-VLO figure below the threshold can be read from it).
+    private func download(_ request: Request, _ context: AppRequestContext, _ session: StaffSession) async throws -> Response {
+        let (inspection, provider) = try await require(context, session)
+        var errors = FieldErrors()
+        let query = request.uri.queryParameters
+        let view = LinkView.parse({ query.get($0) }, errors: &errors)
+        if let problem = errors.items.first { throw HTTPError(.badRequest, message: problem.message + ".") }
+        let links = try await invitations.allLinks(inspectionID: inspection.id, providerID: provider, filter: view.filter, today: dependencies.today)
+        try await dependencies.accounts.audit.record(
+            .linksExported,
+            actor: dependencies.accounts.actor(request, context),
+            subject: AuditSubject(type: "inspection", id: String(inspection.id)),
+            details: ["count": .int(Int64(links.count))]
+        )
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"links-\(inspection.id).csv\"",
+                .cacheControl: "no-store",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: Self.csv(links)))
+        )
+    }
+
+    /// The CSV text of `links`: one header row, then one row per link; cells neutralised like every other download.
+    static func csv(_ links: [TrackedLink]) -> String {
+        var out = ["reference", "language", "status", "issued", "last_change"].joined(separator: ",") + "\r\n"
+        for link in links {
+            let cells = [
+                link.reference ?? "", Self.languageName(link.language), Self.statusName(link.status),
+                Self.isoFormat(link.issuedAt), Self.isoFormat(link.changedAt),
+            ]
+            out += cells.map(ReportExport.csvCell).joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+
+    static func isoFormat(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB_POSIX")
+        formatter.timeZone = AppDependencies.london
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+
     // MARK: Letters
 
     struct Letter: Sendable {
         let number: Int
         let link: String
+        let hasLink: Bool
         let startAddress: String
         let code: String
         let english: Bool
@@ -300,6 +534,8 @@ struct LinkRoutes: Sendable {
         let title: String
         let count: Int
         let inspectionID: Int
+        /// Reminders: the same codes again, without the link (its token is never kept).
+        let reminder: Bool
         let letters: [Letter]
     }
 
@@ -310,6 +546,7 @@ struct LinkRoutes: Sendable {
             Letter(
                 number: index + 1,
                 link: "\(base)/q/\(link.token)",
+                hasLink: true,
                 startAddress: "\(base)/start",
                 code: LinkSecrets.display(code: link.code),
                 english: language != "cy",
@@ -320,6 +557,7 @@ struct LinkRoutes: Sendable {
             title: "\(links.count) questionnaire letter\(links.count == 1 ? "" : "s")",
             count: links.count,
             inspectionID: inspection.id,
+            reminder: false,
             letters: letters
         )
         var response = dependencies.templates.page("links/letters", model, status: .created)
