@@ -116,6 +116,24 @@ struct SurveyCodeTests {
                 today: app.dependencies.today
             )
             #expect(summary.allSatisfy { $0.issued == 0 })
+            let store = InvitationStore(database: app.db, secrets: testLinkSecrets)
+            let today = app.dependencies.today
+            let vloPage = try await store.linkPage(
+                inspectionID: fixtures.inspectionID,
+                providerID: fixtures.providerA,
+                vlo: 0,
+                filter: LinkFilter(),
+                page: 1,
+                today: today
+            )
+            #expect(vloPage.matching == 0 && vloPage.links.isEmpty && vloPage.counts.values.allSatisfy { $0 == 0 }, "codes on the VLO's links page")
+            let csv = try await store.allLinks(
+                inspectionID: fixtures.inspectionID,
+                providerID: fixtures.providerA,
+                filter: LinkFilter(),
+                today: today
+            )
+            #expect(csv.isEmpty, "codes in the VLO's CSV")
             let links = try await ReportStore(database: app.db).providerLinks(inspectionID: fixtures.inspectionID)
             #expect(links.allSatisfy { $0.issued == 0 })
         }

@@ -100,6 +100,7 @@ extension InvitationStore {
                  AS status, count(*) AS n, count(*) FILTER (WHERE i.issued_by = \(vlo)) AS mine
                 FROM invitation i JOIN inspection n ON n.id = i.inspection_id
                 WHERE i.inspection_id = \(inspectionID) AND i.provider_id = \(providerID)
+                  AND i.form_id = \(InvitationAccess.victimFormID)
                 GROUP BY 1
                 """
             )
@@ -160,6 +161,7 @@ extension InvitationStore {
              AS status
             FROM invitation i JOIN inspection n ON n.id = i.inspection_id
             WHERE i.inspection_id = \(inspectionID) AND i.provider_id = \(providerID)
+                  AND i.form_id = \(InvitationAccess.victimFormID)
             """
         )
         if let reference = filter.reference, !reference.isEmpty {
@@ -191,6 +193,7 @@ extension InvitationStore {
              AS status
             FROM invitation i JOIN inspection n ON n.id = i.inspection_id
             WHERE i.id = ANY(\(ids)) AND i.inspection_id = \(inspectionID) AND i.provider_id = \(providerID)
+                  AND i.form_id = \(InvitationAccess.victimFormID)
             ORDER BY i.issued_at, i.id
             """
         )
