@@ -29,33 +29,6 @@ public struct ProviderLinkSummary: Sendable, Hashable {
 }
 
 extension InvitationStore {
-    /// The victim links of one provider for one inspection, newest first, with the status as of `today` (codes for
-    /// people on probation are the survey coordinator's, and never shown to a VLO).
-    public func links(inspectionID: Int, providerID: Int, today: LocalDate) async throws -> [TrackedLink] {
-        try await database.query(
-            """
-            SELECT i.id, i.reference, i.language, i.status, i.issued_at, i.issued_by, n.victim_window_closes_on,
-                   greatest(i.issued_at, i.opened_at, i.started_at, i.submitted_at, i.withdrawn_at, i.expired_at, i.revoked_at) AS changed_at
-            FROM invitation i JOIN inspection n ON n.id = i.inspection_id
-            WHERE i.inspection_id = \(inspectionID) AND i.provider_id = \(providerID) AND i.form_id = \(InvitationAccess.victimFormID)
-            ORDER BY i.issued_at DESC, i.id DESC
-            """
-        ).map { row in
-            let stored = InvitationAccess.Status(rawValue: try row.decode("status")) ?? .revoked
-            let closes = try row.decode("victim_window_closes_on", as: LocalDate.self)
-            let status: InvitationAccess.Status = [.issued, .opened, .inProgress].contains(stored) && today > closes ? .expired : stored
-            return TrackedLink(
-                id: try row.decode("id"),
-                reference: try row.decode("reference"),
-                language: try row.decode("language"),
-                status: status,
-                issuedAt: try row.decode("issued_at"),
-                changedAt: try row.decode("changed_at"),
-                issuedBy: try row.decode("issued_by")
-            )
-        }
-    }
-
     /// Counts of victim links by status per provider of an inspection (every provider inspected, including those with
     /// no links).
     public func summary(inspectionID: Int, today: LocalDate) async throws -> [ProviderLinkSummary] {

@@ -27,7 +27,7 @@ package enum Subprocess {
         let argv = arguments.map { strdup($0) }
         defer { for pointer in argv { free(pointer) } }
         var pid = pid_t()
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv + [nil], environ)
+        let spawned = withDefaultSignals { posix_spawnp(&pid, arguments[0], &actions, $0, argv + [nil], environ) }
         guard spawned == 0 else {
             throw Failure(description: "could not start \(arguments[0]): \(String(cString: strerror(spawned)))")
         }
@@ -100,7 +100,7 @@ package enum Subprocess {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") }
         defer { for pointer in envp { free(pointer) } }
         var pid = pid_t()
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv + [nil], envp + [nil])
+        let spawned = withDefaultSignals { posix_spawnp(&pid, arguments[0], &actions, $0, argv + [nil], envp + [nil]) }
         guard spawned == 0 else {
             throw Failure(description: "could not start \(arguments[0]): \(String(cString: strerror(spawned)))")
         }
@@ -136,6 +136,22 @@ package enum Subprocess {
             errors: read(errorsPath),
             timedOut: timedOut
         )
+    }
+
+    /// Spawn attributes that give the child default signal handling and no blocked signals: this process may ignore
+    /// or block SIGTERM (ServiceLifecycle handles it itself), and a child inheriting that could not be stopped by it.
+    private static func withDefaultSignals<T>(_ body: (UnsafePointer<posix_spawnattr_t>) throws -> T) rethrows -> T {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t()
+        sigfillset(&all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        return try body(&attributes)
     }
 
     /// The first executable named `name` on PATH.

@@ -511,7 +511,7 @@ struct VictimRoutes: Sendable {
     private func submit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         let lang = journey.session.language
-        let post = try await posted(request, context, journey)
+        _ = try await posted(request, context, journey)  // reads the body and checks CSRF
         let answers = journey.form.pruneHidden(try await invitations.draft(journey.invitation.id, secret: journey.session.secret))
         if let first = journey.form.validate(answers: answers, language: lang).first,
             let formPage = journey.form.pages.first(where: { $0.questions.contains { $0.id == first.questionId } })
@@ -580,7 +580,7 @@ struct VictimRoutes: Sendable {
     private func withdraw(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let journey = try await journey(request)
         let lang = journey.session.language
-        let post = try await posted(request, context, journey)
+        _ = try await posted(request, context, journey)  // reads the body and checks CSRF
         let outcome = try await invitations.withdraw(
             journey.invitation.id,
             secret: journey.session.secret,
